@@ -1,0 +1,50 @@
+"""LangChain integration for LLMs hosted on Amazon SageMaker endpoints.
+
+Example:
+    ```python
+    from langchain_sagemaker import SagemakerEndpoint
+
+    llm = SagemakerEndpoint(endpoint_name="my-llm", content_handler="tgi")
+    llm.invoke("Hello")
+    ```
+"""
+
+from importlib import metadata
+
+from langchain_sagemaker.chains import QAChain, load_qa_chain
+from langchain_sagemaker.handlers import (
+    ContentHandlerBase,
+    LLMContentHandler,
+    ModelHandler,
+    get_handler,
+    list_handlers,
+    register_handler,
+)
+from langchain_sagemaker.llms import SagemakerEndpoint
+
+try:
+    __version__ = metadata.version(__package__ or "langchain-sagemaker")
+except metadata.PackageNotFoundError:  # pragma: no cover - source checkout
+    __version__ = ""
+
+__all__ = [
+    "ContentHandlerBase",
+    "LLMContentHandler",
+    "ModelHandler",
+    "QAChain",
+    "SagemakerEndpoint",
+    "__version__",
+    "get_handler",
+    "list_handlers",
+    "load_qa_chain",
+    "register_handler",
+]
+
+
+def __getattr__(name: str) -> object:
+    if name == "LocalEndpoint":
+        from langchain_sagemaker.local import LocalEndpoint
+
+        return LocalEndpoint
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

@@ -1,0 +1,134 @@
+"""Building SageMaker Runtime clients from the endpoint's settings.
+
+Pure decisions (which session, which region, which config) are separate from
+creating the client, so the sync (boto3) and async (aiobotocore) paths share
+them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import SecretStr
+
+from langchain_sagemaker.errors import ConfigurationError
+
+__all__ = ["ClientSettings", "create_client", "default_config"]
+
+SERVICE = "sagemaker-runtime"
+USER_AGENT = "langchain-sagemaker"
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """Everything needed to build a SageMaker Runtime client."""
+
+    region_name: str | None = None
+    credentials_profile_name: str | None = None
+    aws_access_key_id: SecretStr | None = None
+    aws_secret_access_key: SecretStr | None = None
+    aws_session_token: SecretStr | None = None
+    endpoint_url: str | None = None
+    config: Any = None
+
+    def session_kwargs(self) -> dict[str, Any]:
+        """Arguments for ``boto3.Session`` / ``aiobotocore`` sessions.
+
+        A profile wins over explicit keys, as in langchain-aws.
+
+        Raises:
+            ConfigurationError: If only one of the access key pair is given.
+        """
+        if self.credentials_profile_name:
+            return {"profile_name": self.credentials_profile_name}
+        key = self.aws_access_key_id.get_secret_value() if self.aws_access_key_id else ""
+        secret = (
+            self.aws_secret_access_key.get_secret_value()
+            if self.aws_secret_access_key
+            else ""
+        )
+        if bool(key) != bool(secret):
+            missing = "aws_secret_access_key" if key else "aws_access_key_id"
+            msg = (
+                "Both `aws_access_key_id` and `aws_secret_access_key` must be set "
+                f"together; `{missing}` is missing (or its AWS_* environment "
+                "variable is empty)."
+            )
+            raise ConfigurationError(msg)
+        if not key:
+            return {}
+        kwargs = {"aws_access_key_id": key, "aws_secret_access_key": secret}
+        if self.aws_session_token and self.aws_session_token.get_secret_value():
+            kwargs["aws_session_token"] = self.aws_session_token.get_secret_value()
+        return kwargs
+
+    def region(self, session_region: str | None) -> str:
+        """The region to use, or a clear error naming what to set."""
+        region = (
+            self.region_name
+            or os.environ.get("AWS_REGION")
+            or os.environ.get("AWS_DEFAULT_REGION")
+            or session_region
+        )
+        if not region:
+            msg = (
+                "No AWS region set for the SageMaker endpoint. What to do: pass "
+                "`region_name=` (e.g. 'us-west-2'), set AWS_REGION, or set `region` "
+                "in the profile of ~/.aws/config."
+            )
+            raise ConfigurationError(msg)
+        return region
+
+
+def default_config(config: Any) -> Any:
+    """Return the botocore ``Config``: the user's, merged over our defaults.
+
+    Defaults: botocore's ``standard`` retry mode and our user-agent suffix.
+    Values the user set win.
+    """
+    from botocore.config import Config
+
+    ours = Config(
+        retries={"mode": "standard", "max_attempts": 3},
+        user_agent_extra=USER_AGENT,
+    )
+    if config is None:
+        return ours
+    if isinstance(config, Config):
+        return ours.merge(config)
+    msg = f"`config` must be a botocore.config.Config, got {type(config).__name__}."
+    raise ConfigurationError(msg)
+
+
+def create_client(settings: ClientSettings) -> Any:
+    """Create a boto3 ``sagemaker-runtime`` client from ``settings``.
+
+    Raises:
+        ConfigurationError: For a missing region, an unknown profile, or an
+            incomplete key pair, naming what to set.
+    """
+    import boto3
+    from botocore.exceptions import BotoCoreError, ProfileNotFound
+
+    try:
+        session = boto3.Session(**settings.session_kwargs())
+    except ProfileNotFound as exc:
+        msg = (
+            f"AWS profile {settings.credentials_profile_name!r} not found. What to "
+            "do: check `credentials_profile_name` against ~/.aws/config and "
+            "~/.aws/credentials (or AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE)."
+        )
+        raise ConfigurationError(msg) from exc
+    kwargs: dict[str, Any] = {
+        "region_name": settings.region(session.region_name),
+        "config": default_config(settings.config),
+    }
+    if settings.endpoint_url:
+        kwargs["endpoint_url"] = settings.endpoint_url
+    try:
+        return session.client(SERVICE, **kwargs)
+    except BotoCoreError as exc:
+        msg = f"Could not create the SageMaker Runtime client: {exc}"
+        raise ConfigurationError(msg) from exc

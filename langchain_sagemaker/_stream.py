@@ -1,0 +1,305 @@
+"""The streaming engine: bytes -> framed events -> text deltas -> stopped chunks.
+
+Everything here is sans-I/O: objects with ``feed(data) -> list`` and
+``close() -> list``. A thin sync loop and a thin async loop (in ``llms.py``)
+drive the same objects, and the non-streaming path feeds one whole response
+through the same stop filter and chunk assembly.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from langchain_core.outputs import GenerationChunk
+
+from langchain_sagemaker.errors import IncompleteStreamError, ResponseParseError
+from langchain_sagemaker.handlers.base import Delta, LegacyHandler, ModelHandler
+
+__all__ = [
+    "MAX_EVENT_BYTES",
+    "Assembler",
+    "LineDecoder",
+    "SSEDecoder",
+    "StopFilter",
+    "clean_stop",
+    "make_decoder",
+]
+
+MAX_EVENT_BYTES = 16 * 1024 * 1024
+"""The largest incomplete line or SSE event buffered before giving up."""
+
+
+class LineDecoder:
+    """Split a byte stream into lines on ``b"\\n"`` only (``\\r`` is stripped).
+
+    Only the incomplete tail is buffered, and each byte is scanned once.
+    Whitespace-only lines are dropped. ``close()`` returns a last line that
+    had no newline.
+    """
+
+    def __init__(self, max_line_bytes: int = MAX_EVENT_BYTES) -> None:
+        self._buffer = bytearray()
+        self._max = max_line_bytes
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """Add bytes; return the lines they complete."""
+        if not data:
+            return []
+        start = len(self._buffer)
+        self._buffer += data
+        lines: list[bytes] = []
+        begin = 0
+        index = self._buffer.find(b"\n", start)
+        while index != -1:
+            line = bytes(self._buffer[begin:index]).rstrip(b"\r")
+            if line.strip():
+                lines.append(line)
+            begin = index + 1
+            index = self._buffer.find(b"\n", begin)
+        if begin:
+            del self._buffer[:begin]
+        if len(self._buffer) > self._max:
+            msg = (
+                f"A stream line is longer than {self._max} bytes without a newline; "
+                "the stream is not framed as JSON lines. What to do: check the "
+                "content handler."
+            )
+            raise ResponseParseError(msg, snippet=bytes(self._buffer[:300]).decode(
+                "utf-8", "replace"
+            ))
+        return lines
+
+    def close(self) -> list[bytes]:
+        """End of stream: return the unterminated last line, if any."""
+        tail = bytes(self._buffer).rstrip(b"\r")
+        self._buffer.clear()
+        return [tail] if tail.strip() else []
+
+
+class SSEDecoder:
+    """Decode server-sent events into their ``data`` payloads.
+
+    ``data:`` with or without a space (TGI writes ``data:{...}``, vLLM
+    ``data: {...}``), several ``data`` lines joined with ``\\n``, comment lines
+    (``: keep-alive``) and other fields (``event``, ``id``, ``retry``) ignored.
+    A blank line ends an event; ``close()`` flushes an event left without one.
+    """
+
+    def __init__(self, max_event_bytes: int = MAX_EVENT_BYTES) -> None:
+        self._buffer = bytearray()
+        self._data: list[bytes] = []
+        self._max = max_event_bytes
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """Add bytes; return the payloads of the events they complete."""
+        if not data:
+            return []
+        start = len(self._buffer)
+        self._buffer += data
+        events: list[bytes] = []
+        begin = 0
+        index = self._buffer.find(b"\n", start)
+        while index != -1:
+            self._line(bytes(self._buffer[begin:index]).rstrip(b"\r"), events)
+            begin = index + 1
+            index = self._buffer.find(b"\n", begin)
+        if begin:
+            del self._buffer[:begin]
+        if len(self._buffer) + sum(map(len, self._data)) > self._max:
+            msg = f"A server-sent event is larger than {self._max} bytes."
+            raise ResponseParseError(msg, snippet=bytes(self._buffer[:300]).decode(
+                "utf-8", "replace"
+            ))
+        return events
+
+    def close(self) -> list[bytes]:
+        """End of stream: flush a last line and event left unterminated."""
+        events: list[bytes] = []
+        if self._buffer:
+            self._line(bytes(self._buffer).rstrip(b"\r"), events)
+            self._buffer.clear()
+        self._line(b"", events)
+        return events
+
+    def _line(self, line: bytes, events: list[bytes]) -> None:
+        if not line:
+            if self._data:
+                events.append(b"\n".join(self._data))
+                self._data = []
+            return
+        if line.startswith(b"data:"):
+            value = line[5:]
+            self._data.append(value[1:] if value.startswith(b" ") else value)
+        # comments (":...") and other fields are ignored
+
+
+def make_decoder(framing: str) -> LineDecoder | SSEDecoder:
+    """Return a fresh decoder for a handler's ``framing``."""
+    return SSEDecoder() if framing == "sse" else LineDecoder()
+
+
+def clean_stop(stop: Iterable[str] | None) -> list[str]:
+    """Drop empty and duplicate stop sequences, keeping order."""
+    return list(dict.fromkeys(s for s in (stop or ()) if s))
+
+
+class StopFilter:
+    """Cut text at the earliest of several literal stop sequences.
+
+    Works across chunk boundaries: it holds back only the longest tail of the
+    text that could still begin a stop sequence (at most ``max(len) - 1``
+    characters), and it never treats a stop sequence as a pattern.
+    """
+
+    def __init__(self, stop: Iterable[str] | None) -> None:
+        self.stop = clean_stop(stop)
+        self._hold = max((len(s) for s in self.stop), default=1) - 1
+        self._pending = ""
+        self.stopped = False
+
+    def feed(self, text: str) -> str:
+        """Add text; return what can be emitted now (nothing once stopped)."""
+        if self.stopped or not text:
+            return ""
+        if not self.stop:
+            return text
+        pending = self._pending + text
+        cut = min(
+            (i for i in (pending.find(s) for s in self.stop) if i != -1), default=-1
+        )
+        if cut != -1:
+            self.stopped = True
+            self._pending = ""
+            return pending[:cut]
+        keep = self._held(pending)
+        self._pending = pending[len(pending) - keep :] if keep else ""
+        return pending[: len(pending) - keep]
+
+    def close(self) -> str:
+        """End of text: return what was held back."""
+        rest, self._pending = self._pending, ""
+        return "" if self.stopped else rest
+
+    def _held(self, text: str) -> int:
+        for size in range(min(self._hold, len(text)), 0, -1):
+            tail = text[-size:]
+            if any(s.startswith(tail) for s in self.stop):
+                return size
+        return 0
+
+
+class Assembler:
+    """Turn a handler's deltas into ``GenerationChunk``s with stops applied.
+
+    Used for both paths: ``feed_bytes`` / ``close`` for a response stream, and
+    ``feed_body`` for a whole response. Keeps the text emitted so far (for
+    errors' ``partial_text`` and for the final result), the finish reason and
+    the usage the container reported.
+    """
+
+    def __init__(
+        self, handler: ModelHandler | LegacyHandler, stop: Iterable[str] | None
+    ) -> None:
+        self.handler = handler
+        self.stops = StopFilter(stop)
+        self.decoder = make_decoder(handler.framing)
+        self.finish_reason: str | None = None
+        self.usage: dict[str, int] = {}
+        self.done = False
+        self._text = io.StringIO()
+
+    @property
+    def stopped(self) -> bool:
+        """True once a stop sequence or the end marker was seen."""
+        return self.stops.stopped
+
+    @property
+    def text(self) -> str:
+        """All text emitted so far."""
+        return self._text.getvalue()
+
+    def feed_event(self, event: Mapping[str, Any]) -> list[GenerationChunk]:
+        """Feed one event of the SageMaker response stream."""
+        part = event.get("PayloadPart")
+        if part is None:
+            return []
+        return self.feed_bytes(part.get("Bytes", b""))
+
+    def feed_bytes(self, data: bytes) -> list[GenerationChunk]:
+        """Feed raw response-stream bytes."""
+        return self._deltas(self.decoder.feed(data))
+
+    def close(self) -> list[GenerationChunk]:
+        """End of stream: flush everything and check the end marker."""
+        chunks = [] if self.stopped else self._deltas(self.decoder.close())
+        if (
+            not self.stopped
+            and not self.done
+            and getattr(self.handler, "has_end_marker", False)
+        ):
+            msg = (
+                "The response stream ended before the model container finished "
+                "(no end-of-stream event): the connection dropped or the last "
+                "event was cut off. The text received so far is on .partial_text."
+            )
+            raise IncompleteStreamError(msg).with_context(
+                partial_text=self.text + "".join(c.text for c in chunks)
+            )
+        return chunks + self._finish(self.stops.close())
+
+    def feed_body(self, body: Any) -> list[GenerationChunk]:
+        """Feed a whole (non-streaming) response body and finish."""
+        if isinstance(self.handler, LegacyHandler):
+            delta = self.handler.parse_body(body)
+        else:
+            from langchain_sagemaker.handlers.base import read_body
+
+            delta = self.handler.parse_response(read_body(body))
+        chunks = self._apply(delta)
+        return chunks + self._finish(self.stops.close())
+
+    def _deltas(self, events: list[bytes]) -> list[GenerationChunk]:
+        chunks: list[GenerationChunk] = []
+        for data in events:
+            if self.stopped or self.done:
+                break
+            delta = self.handler.parse_event(data)
+            if delta is not None:
+                chunks.extend(self._apply(delta))
+        return chunks
+
+    def _apply(self, delta: Delta) -> list[GenerationChunk]:
+        if delta.usage:
+            self.usage.update(delta.usage)
+        if delta.finish_reason:
+            self.finish_reason = delta.finish_reason
+        if delta.done:
+            self.done = True
+        text = self.stops.feed(delta.text)
+        if self.stops.stopped:
+            self.finish_reason = "stop"
+        return self._emit(text)
+
+    def _emit(self, text: str) -> list[GenerationChunk]:
+        if not text:
+            return []
+        self._text.write(text)
+        return [GenerationChunk(text=text)]
+
+    def _finish(self, rest: str) -> list[GenerationChunk]:
+        chunks = self._emit(rest)
+        info = self.generation_info()
+        if info:
+            chunks.append(GenerationChunk(text="", generation_info=info))
+        return chunks
+
+    def generation_info(self) -> dict[str, Any]:
+        """The finish reason and token usage, only those actually reported."""
+        info: dict[str, Any] = {}
+        if self.finish_reason:
+            info["finish_reason"] = self.finish_reason
+        if self.usage:
+            info["token_usage"] = dict(self.usage)
+        return info

@@ -1,0 +1,41 @@
+"""Small JSON helpers shared by the built-in handlers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from langchain_sagemaker.errors import ResponseParseError
+
+__all__ = ["dumps", "loads"]
+
+_SNIPPET = 300
+
+
+def loads(data: bytes | str, *, handler: str) -> Any:
+    """Parse JSON, raising ``ResponseParseError`` with a snippet on failure."""
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise mismatch(handler, data, f"it is not JSON ({exc})") from exc
+
+
+def dumps(obj: Any) -> bytes:
+    """Serialize a request body as compact UTF-8 JSON."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def mismatch(handler: str, data: bytes | str | Any, why: str) -> ResponseParseError:
+    """Build the error for a response the handler ``handler`` cannot read."""
+    if isinstance(data, (bytes, bytearray)):
+        text = bytes(data[: _SNIPPET * 4]).decode("utf-8", "replace")
+    elif isinstance(data, str):
+        text = data
+    else:
+        text = json.dumps(data, ensure_ascii=False, default=str)
+    msg = (
+        f"The {handler!r} content handler cannot read the endpoint's response: {why}. "
+        "What to do: pick the content handler that matches the model container "
+        "(see langchain_sagemaker.list_handlers())."
+    )
+    return ResponseParseError(msg, snippet=text[:_SNIPPET])

@@ -1,0 +1,141 @@
+"""Hugging Face Text Generation Inference (TGI), the HF LLM DLC on SageMaker.
+
+Wire format, from TGI's ``router/src/lib.rs`` (``GenerateRequest``,
+``GenerateParameters``, ``GenerateResponse``, ``StreamResponse``) and
+``router/src/server.rs`` (``compat_generate``, which serves SageMaker's
+``/invocations`` and streams only when the body says ``"stream": true``):
+
+* request: ``{"inputs": str, "parameters": {...}, "stream": bool}``
+* response: ``[{"generated_text": str, "details": {...}}]`` (``details`` only
+  when ``parameters.details`` is true)
+* stream: server-sent events ``data:{"token": {"text": ...}, ...}``; the last
+  event carries ``generated_text`` and ``details`` with ``finish_reason``,
+  ``generated_tokens`` and ``input_length``.
+
+``/invocations`` defaults ``return_full_text`` to true for text-generation
+models, so this handler sends ``false`` unless told otherwise. TGI rejects
+``temperature <= 0`` and ``top_p >= 1`` and accepts at most 4 stop sequences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from langchain_sagemaker.handlers._json import dumps, loads, mismatch
+from langchain_sagemaker.handlers.base import Delta, Framing, ModelHandler
+from langchain_sagemaker.handlers.registry import register_handler
+
+__all__ = ["TGIHandler"]
+
+MAX_STOP_SEQUENCES = 4
+"""TGI's default ``--max-stop-sequences``."""
+
+
+def _usage(details: Mapping[str, Any]) -> dict[str, int] | None:
+    usage: dict[str, int] = {}
+    if isinstance(details.get("input_length"), int):
+        usage["prompt_tokens"] = details["input_length"]
+    if isinstance(details.get("generated_tokens"), int):
+        usage["completion_tokens"] = details["generated_tokens"]
+    if len(usage) == 2:
+        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+    return usage or None
+
+
+@register_handler("tgi")
+class TGIHandler(ModelHandler):
+    """Hugging Face TGI (``inputs`` / ``parameters`` -> ``generated_text``).
+
+    Example:
+        ```python
+        llm = SagemakerEndpoint(endpoint_name="my-tgi", content_handler="tgi")
+        ```
+    """
+
+    name: ClassVar[str] = "tgi"
+    framing: ClassVar[Framing] = "sse"
+    server_side_stop: ClassVar[bool] = True
+    has_end_marker: ClassVar[bool] = True
+
+    def parameters(self, params: Mapping[str, Any], stop: list[str]) -> dict[str, Any]:
+        """Spell LangChain's common parameters the way TGI reads them."""
+        out = dict(params)
+        if "max_tokens" in out:
+            out.setdefault("max_new_tokens", out.pop("max_tokens"))
+        temperature = out.get("temperature")
+        if isinstance(temperature, (int, float)) and temperature <= 0:
+            del out["temperature"]
+            out.setdefault("do_sample", False)
+        top_p = out.get("top_p")
+        if isinstance(top_p, (int, float)) and top_p >= 1.0:
+            del out["top_p"]
+        out.setdefault("return_full_text", False)
+        out.setdefault("details", True)
+        if stop:
+            out["stop"] = stop[:MAX_STOP_SEQUENCES]
+        return out
+
+    def request_body(
+        self,
+        prompt: str,
+        params: Mapping[str, Any],
+        *,
+        stop: list[str],
+        stream: bool,
+    ) -> bytes:
+        """Build ``{"inputs", "parameters", "stream"}``."""
+        body: dict[str, Any] = {
+            "inputs": prompt,
+            "parameters": self.parameters(params, stop),
+        }
+        if stream:
+            body["stream"] = True
+        return dumps(body)
+
+    def parse_response(self, body: bytes) -> Delta:
+        """Read ``[{"generated_text", "details"}]`` (or the bare object)."""
+        data = loads(body, handler=self.name)
+        item = data[0] if isinstance(data, list) and data else data
+        if not isinstance(item, dict) or not isinstance(
+            item.get("generated_text"), str
+        ):
+            raise mismatch(self.name, data, 'no "generated_text" string in it')
+        details = item.get("details") or {}
+        return Delta(
+            text=item["generated_text"],
+            finish_reason=details.get("finish_reason"),
+            usage=_usage(details),
+            done=True,
+        )
+
+    def parse_event(self, data: bytes) -> Delta | None:
+        """Read one SSE event: a token, or the last event with the details."""
+        event = loads(data, handler=self.name)
+        if not isinstance(event, dict):
+            raise mismatch(self.name, data, "a stream event is not a JSON object")
+        if "error" in event and "token" not in event:
+            from langchain_sagemaker.errors import StreamError
+
+            raise StreamError(
+                {
+                    "Error": {
+                        "Code": "ModelStreamError",
+                        "Message": f"TGI: {event.get('error')}",
+                    }
+                },
+                "InvokeEndpointWithResponseStream",
+            )
+        token = event.get("token")
+        if not isinstance(token, dict):
+            raise mismatch(self.name, data, 'a stream event has no "token" object')
+        text = "" if token.get("special") else str(token.get("text", ""))
+        if event.get("generated_text") is None:
+            return Delta(text=text)
+        details = event.get("details") or {}
+        return Delta(
+            text=text,
+            finish_reason=details.get("finish_reason"),
+            usage=_usage(details),
+            done=True,
+        )

@@ -1,0 +1,382 @@
+"""``SagemakerEndpoint``: a LangChain LLM over an Amazon SageMaker endpoint."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.callbacks import (
+    AsyncCallbackManagerForLLMRun,
+    CallbackManagerForLLMRun,
+)
+from langchain_core.language_models import LLM
+from langchain_core.language_models.base import LangSmithParams
+from langchain_core.outputs import Generation, GenerationChunk, LLMResult
+from langchain_core.runnables.config import run_in_executor
+from langchain_core.utils import secret_from_env
+from pydantic import ConfigDict, Field, SecretStr, field_validator, model_validator
+from typing_extensions import Self
+
+from langchain_sagemaker._client import ClientSettings, create_client
+from langchain_sagemaker._stream import Assembler, clean_stop
+from langchain_sagemaker.errors import ConfigurationError, translate_error
+from langchain_sagemaker.handlers import (
+    LegacyHandler,
+    LLMContentHandler,
+    resolve_handler,
+)
+
+__all__ = ["LLMContentHandler", "SagemakerEndpoint"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class _Call:
+    """One prepared call: the client parameters and the assembler to read it."""
+
+    operation: str
+    params: dict[str, Any]
+    assembler: Assembler
+
+
+class SagemakerEndpoint(LLM):
+    """An LLM hosted on an Amazon SageMaker real-time endpoint.
+
+    A drop-in for ``langchain_aws.llms.SagemakerEndpoint`` and
+    ``langchain_community.llms.SagemakerEndpoint``: the same arguments, the same
+    ``LLMContentHandler`` contract and the same calls on the boto3 client. It
+    adds built-in content handlers chosen by name, literal stop sequences
+    applied across stream chunks, typed errors that keep partial output, and
+    token usage where the container reports it.
+
+    Setup:
+        ```bash
+        pip install langchain-sagemaker
+        ```
+        Credentials come from boto3's default chain, a profile
+        (``credentials_profile_name``), explicit keys, or an injected ``client``.
+
+    Key init args:
+        endpoint_name: The SageMaker endpoint to call.
+        content_handler: A built-in handler name (``"tgi"``) or an
+            ``LLMContentHandler`` instance.
+        region_name: The AWS region (else AWS_REGION / AWS_DEFAULT_REGION).
+        model_kwargs: Parameters sent to the model with every call.
+
+    Instantiate:
+        ```python
+        from langchain_sagemaker import SagemakerEndpoint
+
+        llm = SagemakerEndpoint(
+            endpoint_name="my-llm",
+            region_name="us-west-2",
+            content_handler="tgi",
+            model_kwargs={"max_new_tokens": 128},
+        )
+        ```
+
+    Invoke:
+        ```python
+        llm.invoke("How long was Elizabeth hospitalized?")
+        ```
+
+    Stream:
+        ```python
+        for token in llm.stream("Tell me about SageMaker", stop=["\\n\\n"]):
+            print(token, end="", flush=True)
+        ```
+
+    Async:
+        ```python
+        await llm.ainvoke("Hello")
+        ```
+    """
+
+    client: Any = None
+    """A boto3 ``sagemaker-runtime`` client; built from the settings if not given."""
+
+    endpoint_name: str = ""
+    """The name of the deployed SageMaker endpoint (unique within a region)."""
+
+    inference_component_name: str | None = None
+    """The inference component to invoke on the endpoint, if it hosts several."""
+
+    region_name: str | None = ""
+    """The AWS region, e.g. ``"us-west-2"``.
+
+    Falls back to AWS_REGION / AWS_DEFAULT_REGION, then the profile's region.
+    """
+
+    credentials_profile_name: str | None = None
+    """A profile in ``~/.aws/credentials`` or ``~/.aws/config``.
+
+    If not set, boto3's default credential chain is used.
+    """
+
+    aws_access_key_id: SecretStr | None = Field(
+        default_factory=secret_from_env("AWS_ACCESS_KEY_ID", default=None)
+    )
+    """AWS access key id (default: AWS_ACCESS_KEY_ID)."""
+
+    aws_secret_access_key: SecretStr | None = Field(
+        default_factory=secret_from_env("AWS_SECRET_ACCESS_KEY", default=None)
+    )
+    """AWS secret access key (default: AWS_SECRET_ACCESS_KEY)."""
+
+    aws_session_token: SecretStr | None = Field(
+        default_factory=secret_from_env("AWS_SESSION_TOKEN", default=None)
+    )
+    """AWS session token for temporary credentials (default: AWS_SESSION_TOKEN)."""
+
+    config: Any = None
+    """A ``botocore.config.Config`` for the client (merged over our retry defaults)."""
+
+    endpoint_url: str | None = None
+    """A custom SageMaker Runtime URL (else AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME)."""
+
+    content_handler: Any = "tgi"
+    """How prompts become request bodies and responses become text.
+
+    A built-in handler name (see ``list_handlers()``), a ``ModelHandler``, or
+    an ``LLMContentHandler`` with ``transform_input`` / ``transform_output``.
+    (default: ``"tgi"``)
+    """
+
+    streaming: bool = False
+    """Whether ``invoke`` uses the response-stream API (callbacks get tokens)."""
+
+    model_kwargs: dict[str, Any] | None = None
+    """Parameters for the model, merged with per-call kwargs (the call wins)."""
+
+    endpoint_kwargs: dict[str, Any] | None = None
+    """Extra arguments for ``invoke_endpoint`` (e.g. ``CustomAttributes``)."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    @field_validator("content_handler")
+    @classmethod
+    def _check_handler(cls, value: Any) -> Any:
+        resolve_handler(value)
+        return value
+
+    @model_validator(mode="after")
+    def _set_client(self) -> Self:
+        """Build the boto3 client unless one was injected."""
+        if self.client is None:
+            self.client = create_client(self._client_settings())
+        return self
+
+    def _client_settings(self) -> ClientSettings:
+        return ClientSettings(
+            region_name=self.region_name or None,
+            credentials_profile_name=self.credentials_profile_name,
+            aws_access_key_id=self.aws_access_key_id,
+            aws_secret_access_key=self.aws_secret_access_key,
+            aws_session_token=self.aws_session_token,
+            endpoint_url=self.endpoint_url,
+            config=self.config,
+        )
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """Secrets are serialized as references to environment variables."""
+        return {
+            "aws_access_key_id": "AWS_ACCESS_KEY_ID",
+            "aws_secret_access_key": "AWS_SECRET_ACCESS_KEY",
+            "aws_session_token": "AWS_SESSION_TOKEN",
+        }
+
+    @property
+    def _llm_type(self) -> str:
+        return "sagemaker_endpoint"
+
+    @property
+    def _identifying_params(self) -> Mapping[str, Any]:
+        return {
+            "endpoint_name": self.endpoint_name,
+            "inference_component_name": self.inference_component_name,
+            "model_kwargs": self.model_kwargs or {},
+        }
+
+    def _get_ls_params(
+        self, stop: list[str] | None = None, **kwargs: Any
+    ) -> LangSmithParams:
+        params = super()._get_ls_params(stop=stop, **kwargs)
+        params["ls_provider"] = "amazon_sagemaker"
+        params["ls_model_name"] = self.endpoint_name
+        merged = self._model_params(kwargs)
+        temperature = merged.get("temperature")
+        if isinstance(temperature, (int, float)):
+            params["ls_temperature"] = float(temperature)
+        max_tokens = merged.get("max_tokens", merged.get("max_new_tokens"))
+        if isinstance(max_tokens, int):
+            params["ls_max_tokens"] = max_tokens
+        return params
+
+    # -- request building (pure) -------------------------------------------
+
+    def _model_params(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        return {**(self.model_kwargs or {}), **kwargs}
+
+    def _prepare(
+        self,
+        prompt: str,
+        stop: list[str] | None,
+        kwargs: Mapping[str, Any],
+        *,
+        stream: bool,
+    ) -> _Call:
+        if not self.endpoint_name:
+            msg = "`endpoint_name` is empty: pass the name of the SageMaker endpoint."
+            raise ConfigurationError(msg)
+        handler = resolve_handler(self.content_handler)
+        params = self._model_params(kwargs)
+        stops = clean_stop(stop)
+        call: dict[str, Any] = {"EndpointName": self.endpoint_name}
+        if isinstance(handler, LegacyHandler):
+            call["Body"] = handler.request_body(prompt, params)
+        else:
+            call["Body"] = handler.request_body(
+                prompt, params, stop=stops, stream=stream
+            )
+        if handler.content_type is not None:
+            call["ContentType"] = handler.content_type
+        if not stream and handler.accepts is not None:
+            call["Accept"] = handler.accepts
+        call.update(self.endpoint_kwargs or {})
+        if self.inference_component_name:
+            call["InferenceComponentName"] = self.inference_component_name
+        operation = (
+            "invoke_endpoint_with_response_stream" if stream else "invoke_endpoint"
+        )
+        return _Call(operation, call, Assembler(handler, stops))
+
+    # -- the one I/O loop ---------------------------------------------------
+
+    def _chunks(
+        self,
+        prompt: str,
+        stop: list[str] | None,
+        kwargs: Mapping[str, Any],
+        *,
+        stream: bool,
+    ) -> Iterator[GenerationChunk]:
+        """Call the endpoint and yield chunks (one response or a stream)."""
+        call = self._prepare(prompt, stop, kwargs, stream=stream)
+        asm = call.assembler
+        try:
+            response = getattr(self.client, call.operation)(**call.params)
+            if not stream:
+                yield from asm.feed_body(response["Body"])
+                return
+            body = response["Body"]
+            try:
+                for event in body:
+                    yield from asm.feed_event(event)
+                    if asm.stopped or asm.done:
+                        break
+                yield from asm.close()
+            finally:
+                close = getattr(body, "close", None)
+                if callable(close):
+                    close()
+        except Exception as exc:
+            raise translate_error(
+                exc, endpoint_name=self.endpoint_name, partial_text=asm.text
+            ) from exc
+
+    def _stream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[GenerationChunk]:
+        """Stream the completion through ``invoke_endpoint_with_response_stream``.
+
+        Stop sequences are matched literally, across chunk boundaries; the
+        stream is closed at the first one. The last chunk carries
+        ``generation_info`` (finish reason, token usage) when the container
+        reported them.
+        """
+        emitted = False
+        for chunk in self._chunks(prompt, stop, kwargs, stream=True):
+            emitted = True
+            if chunk.text and run_manager is not None:
+                run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            yield chunk
+        if not emitted:
+            yield GenerationChunk(text="")
+
+    def _generate_one(
+        self,
+        prompt: str,
+        stop: list[str] | None,
+        run_manager: CallbackManagerForLLMRun | None,
+        kwargs: Mapping[str, Any],
+    ) -> Generation:
+        chunks = (
+            self._stream(prompt, stop, run_manager, **kwargs)
+            if self.streaming
+            else self._chunks(prompt, stop, kwargs, stream=False)
+        )
+        parts: list[str] = []
+        info: dict[str, Any] = {}
+        for chunk in chunks:
+            parts.append(chunk.text)
+            info.update(chunk.generation_info or {})
+        return Generation(text="".join(parts), generation_info=info or None)
+
+    def _generate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        generations = [
+            [self._generate_one(prompt, stop, run_manager, kwargs)]
+            for prompt in prompts
+        ]
+        return LLMResult(generations=generations, llm_output=_llm_output(generations))
+
+    async def _agenerate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        return await run_in_executor(
+            None,
+            self._generate,
+            prompts,
+            stop,
+            run_manager.get_sync() if run_manager else None,
+            **kwargs,
+        )
+
+    def _call(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> str:
+        """Call the endpoint and return the generated text."""
+        return self._generate_one(prompt, stop, run_manager, kwargs).text
+
+
+def _llm_output(generations: list[list[Generation]]) -> dict[str, Any] | None:
+    """Sum the token usage the container reported across generations."""
+    total: dict[str, int] = {}
+    for row in generations:
+        for gen in row:
+            usage = (gen.generation_info or {}).get("token_usage") or {}
+            for key, value in usage.items():
+                total[key] = total.get(key, 0) + int(value)
+    return {"token_usage": total} if total else None
+
