@@ -95,7 +95,7 @@ class SagemakerEndpoint(LLM):
         ```
     """
 
-    client: Any = None
+    client: Any = Field(default=None, exclude=True)
     """A boto3 ``sagemaker-runtime`` client; built from the settings if not given."""
 
     endpoint_name: str = ""
@@ -131,7 +131,7 @@ class SagemakerEndpoint(LLM):
     )
     """AWS session token for temporary credentials (default: AWS_SESSION_TOKEN)."""
 
-    config: Any = None
+    config: Any = Field(default=None, exclude=True)
     """A ``botocore.config.Config`` for the client (merged over our retry defaults)."""
 
     endpoint_url: str | None = None
