@@ -1,0 +1,139 @@
+"""``make demo``: the classic SageMaker QA notebook, offline, on a local endpoint.
+
+Starts the embedded local endpoint (real SageMaker Runtime wire protocol, a
+built-in extractive reader behind a TGI-style container), then:
+
+1. runs the notebook's QA example unchanged but for its imports: its own
+   ``ContentHandler``, ``load_qa_chain`` and the legacy ``chain({...})`` call;
+2. streams the answer token by token with the built-in ``"tgi"`` handler;
+3. asks a few more questions over other documents, in English and Chinese.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from typing import Any
+
+from langchain_core.documents import Document
+from langchain_core.prompts import PromptTemplate
+
+from langchain_sagemaker import LLMContentHandler, SagemakerEndpoint, load_qa_chain
+
+__all__ = ["main"]
+
+EXAMPLE_DOC = """
+Peter and Elizabeth took a taxi to attend the night party in the city. While in the party, Elizabeth collapsed and was rushed to the hospital.
+Since she was diagnosed with a brain injury, the doctor told Peter to stay besides her until she gets well.
+Therefore, Peter stayed with her at the hospital for 3 days without leaving.
+"""  # noqa: E501
+
+PROMPT = PromptTemplate(
+    template="""Use the following pieces of context to answer the question at the end.
+
+{context}
+
+Question: {question}
+Answer:""",
+    input_variables=["context", "question"],
+)
+
+MORE = [
+    (
+        "The Eiffel Tower was designed by the engineering firm of Gustave Eiffel. "
+        "Construction began in 1887 and the tower opened to the public in 1889. "
+        "It stands on the Champ de Mars in Paris and is 330 metres tall.",
+        "When did the Eiffel Tower open to the public?",
+    ),
+    (
+        "Maria sold her bakery in Lisbon last spring. The buyer, a chef named "
+        "Tomas Silva, paid 85,000 euros for the shop and its two ovens.",
+        "How much did Tomas Silva pay for the shop?",
+    ),
+    (
+        "Peter 和 Elizabeth 打车去城里参加夜晚的派对。在派对上，Elizabeth 晕倒了，"
+        "被紧急送往医院。由于被诊断出脑部受伤，医生告诉 Peter 一定要陪在她身边，"
+        "直到她康复。因此，Peter 在医院陪伴她3天，没有离开。",
+        "Elizabeth 住院了多久？",
+    ),
+]
+
+
+class ContentHandler(LLMContentHandler):
+    """The notebook's content handler, unchanged."""
+
+    content_type = "application/json"
+    accepts = "application/json"
+
+    def transform_input(self, prompt: str, model_kwargs: dict[str, Any]) -> bytes:
+        """Build the TGI request body."""
+        input_str = json.dumps({"inputs": prompt, "parameters": model_kwargs})
+        return input_str.encode("utf-8")
+
+    def transform_output(self, output: Any) -> str:
+        """Read ``generated_text`` from the response body."""
+        response_json = json.loads(output.read().decode("utf-8"))
+        return str(response_json[0]["generated_text"])
+
+
+def _say(text: str) -> None:
+    print(f"\n\033[1m== {text}\033[0m")
+
+
+def main() -> int:
+    """Run the demo; return the process exit code."""
+    from langchain_sagemaker.local import LocalEndpoint
+
+    started = time.perf_counter()
+    with LocalEndpoint(endpoint_name="endpoint-name", model="reader") as endpoint:
+        os.environ.update(endpoint.env_vars(credentials=True))
+        _say(f"Local SageMaker endpoint at {endpoint.url}")
+        print(f"export AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME={endpoint.url}")
+
+        docs = [Document(page_content=EXAMPLE_DOC)]
+        query = "How long was Elizabeth hospitalized?\n"
+
+        _say("1. The notebook's example: its own ContentHandler and load_qa_chain")
+        chain = load_qa_chain(
+            llm=SagemakerEndpoint(
+                endpoint_name="endpoint-name",
+                region_name="us-west-2",
+                model_kwargs={"temperature": 1e-10, "return_full_text": False},
+                content_handler=ContentHandler(),
+            ),
+            prompt=PROMPT,
+        )
+        print(chain({"input_documents": docs, "question": query}, return_only_outputs=True))
+
+        _say('2. The same question, streamed with the built-in "tgi" handler')
+        llm = SagemakerEndpoint(
+            endpoint_name="endpoint-name",
+            region_name="us-west-2",
+            content_handler="tgi",
+        )
+        streaming_chain = load_qa_chain(llm, prompt=PROMPT)
+        print("answer:", end="", flush=True)
+        for piece in streaming_chain.stream({"input_documents": docs, "question": query}):
+            print(piece.get("output_text", ""), end="", flush=True)
+        print()
+        result = llm.generate([PROMPT.format(context=EXAMPLE_DOC, question=query)])
+        print("generation_info:", result.generations[0][0].generation_info)
+
+        _say("3. Other documents and questions (batched)")
+        answers = streaming_chain.batch(
+            [
+                {"input_documents": [Document(page_content=d)], "question": q}
+                for d, q in MORE
+            ]
+        )
+        for (_, question), answer in zip(MORE, answers, strict=True):
+            print(f"Q: {question}\nA:{answer['output_text']}")
+
+    _say(f"Done in {time.perf_counter() - started:.2f} s; the endpoint is stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
