@@ -7,7 +7,10 @@ them.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import weakref
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +18,13 @@ from pydantic import SecretStr
 
 from langchain_sagemaker.errors import ConfigurationError
 
-__all__ = ["ClientSettings", "create_client", "default_config"]
+__all__ = [
+    "AsyncClients",
+    "ClientSettings",
+    "create_client",
+    "default_config",
+    "has_aiobotocore",
+]
 
 SERVICE = "sagemaker-runtime"
 USER_AGENT = "langchain-sagemaker"
@@ -32,6 +41,7 @@ class ClientSettings:
     aws_session_token: SecretStr | None = None
     endpoint_url: str | None = None
     config: Any = None
+    max_pool_connections: int = 10
 
     def session_kwargs(self) -> dict[str, Any]:
         """Arguments for ``boto3.Session`` / ``aiobotocore`` sessions.
@@ -43,7 +53,9 @@ class ClientSettings:
         """
         if self.credentials_profile_name:
             return {"profile_name": self.credentials_profile_name}
-        key = self.aws_access_key_id.get_secret_value() if self.aws_access_key_id else ""
+        key = (
+            self.aws_access_key_id.get_secret_value() if self.aws_access_key_id else ""
+        )
         secret = (
             self.aws_secret_access_key.get_secret_value()
             if self.aws_secret_access_key
@@ -82,17 +94,19 @@ class ClientSettings:
         return region
 
 
-def default_config(config: Any) -> Any:
+def default_config(config: Any, max_pool_connections: int = 10) -> Any:
     """Return the botocore ``Config``: the user's, merged over our defaults.
 
-    Defaults: botocore's ``standard`` retry mode and our user-agent suffix.
-    Values the user set win.
+    Defaults: botocore's ``standard`` retry mode, a connection pool as large
+    as the batch concurrency, and our user-agent suffix. Values the user set
+    win.
     """
     from botocore.config import Config
 
     ours = Config(
         retries={"mode": "standard", "max_attempts": 3},
         user_agent_extra=USER_AGENT,
+        max_pool_connections=max(10, max_pool_connections),
     )
     if config is None:
         return ours
@@ -123,12 +137,78 @@ def create_client(settings: ClientSettings) -> Any:
         raise ConfigurationError(msg) from exc
     kwargs: dict[str, Any] = {
         "region_name": settings.region(session.region_name),
-        "config": default_config(settings.config),
+        "config": default_config(settings.config, settings.max_pool_connections),
     }
     if settings.endpoint_url:
         kwargs["endpoint_url"] = settings.endpoint_url
     try:
-        return session.client(SERVICE, **kwargs)
+        return session.client(SERVICE, **kwargs)  # type: ignore[call-overload]
     except BotoCoreError as exc:
         msg = f"Could not create the SageMaker Runtime client: {exc}"
         raise ConfigurationError(msg) from exc
+
+
+def has_aiobotocore() -> bool:
+    """Whether the ``async`` extra (aiobotocore) is installed."""
+    try:
+        import aiobotocore.session  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+async def _hold_async_client(settings: ClientSettings) -> AsyncIterator[Any]:
+    """Open an aiobotocore client and keep it open while suspended.
+
+    The client lives inside an async generator, so the event loop's own
+    ``shutdown_asyncgens()`` (run by ``asyncio.run`` and pytest-asyncio) closes
+    it cleanly when the loop ends: no "Unclosed client session" warnings.
+    """
+    from aiobotocore.session import AioSession
+
+    kwargs = settings.session_kwargs()
+    session = AioSession(profile=kwargs.pop("profile_name", None))
+    client_kwargs: dict[str, Any] = {
+        "region_name": settings.region(session.get_config_variable("region")),
+        "config": default_config(settings.config, settings.max_pool_connections),
+        **kwargs,
+    }
+    if settings.endpoint_url:
+        client_kwargs["endpoint_url"] = settings.endpoint_url
+    async with session.create_client(SERVICE, **client_kwargs) as client:
+        yield client
+
+
+class AsyncClients:
+    """One aiobotocore client per event loop, created lazily and reused."""
+
+    def __init__(self, settings: ClientSettings) -> None:
+        self._settings = settings
+        self._held: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[AsyncIterator[Any], Any]
+        ] = weakref.WeakKeyDictionary()
+        self._locks: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, asyncio.Lock
+        ] = weakref.WeakKeyDictionary()
+
+    async def get(self) -> Any:
+        """Return this event loop's client, creating it on first use."""
+        loop = asyncio.get_running_loop()
+        held = self._held.get(loop)
+        if held is not None:
+            return held[1]
+        lock = self._locks.setdefault(loop, asyncio.Lock())
+        async with lock:
+            held = self._held.get(loop)
+            if held is None:
+                holder = _hold_async_client(self._settings)
+                client = await holder.__anext__()
+                held = (holder, client)
+                self._held[loop] = held
+        return held[1]
+
+    async def aclose(self) -> None:
+        """Close this event loop's client now (it is also closed with the loop)."""
+        held = self._held.pop(asyncio.get_running_loop(), None)
+        if held is not None:
+            await held[0].aclose()  # type: ignore[attr-defined]

@@ -32,7 +32,7 @@ MAX_EVENT_BYTES = 16 * 1024 * 1024
 
 
 class LineDecoder:
-    """Split a byte stream into lines on ``b"\\n"`` only (``\\r`` is stripped).
+    r"""Split a byte stream into lines on ``b"\n"`` only (``\r`` is stripped).
 
     Only the incomplete tail is buffered, and each byte is scanned once.
     Whitespace-only lines are dropped. ``close()`` returns a last line that
@@ -66,9 +66,9 @@ class LineDecoder:
                 "the stream is not framed as JSON lines. What to do: check the "
                 "content handler."
             )
-            raise ResponseParseError(msg, snippet=bytes(self._buffer[:300]).decode(
-                "utf-8", "replace"
-            ))
+            raise ResponseParseError(
+                msg, snippet=bytes(self._buffer[:300]).decode("utf-8", "replace")
+            )
         return lines
 
     def close(self) -> list[bytes]:
@@ -79,10 +79,10 @@ class LineDecoder:
 
 
 class SSEDecoder:
-    """Decode server-sent events into their ``data`` payloads.
+    r"""Decode server-sent events into their ``data`` payloads.
 
     ``data:`` with or without a space (TGI writes ``data:{...}``, vLLM
-    ``data: {...}``), several ``data`` lines joined with ``\\n``, comment lines
+    ``data: {...}``), several ``data`` lines joined with ``\n``, comment lines
     (``: keep-alive``) and other fields (``event``, ``id``, ``retry``) ignored.
     A blank line ends an event; ``close()`` flushes an event left without one.
     """
@@ -109,9 +109,9 @@ class SSEDecoder:
             del self._buffer[:begin]
         if len(self._buffer) + sum(map(len, self._data)) > self._max:
             msg = f"A server-sent event is larger than {self._max} bytes."
-            raise ResponseParseError(msg, snippet=bytes(self._buffer[:300]).decode(
-                "utf-8", "replace"
-            ))
+            raise ResponseParseError(
+                msg, snippet=bytes(self._buffer[:300]).decode("utf-8", "replace")
+            )
         return events
 
     def close(self) -> list[bytes]:

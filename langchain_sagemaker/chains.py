@@ -18,9 +18,11 @@ from langchain_core.prompts import BasePromptTemplate, PromptTemplate, format_do
 from langchain_core.runnables import (
     Runnable,
     RunnableBinding,
+    RunnableConfig,
     RunnableLambda,
     RunnablePassthrough,
 )
+from pydantic import Field
 
 from langchain_sagemaker.errors import ConfigurationError
 
@@ -55,10 +57,10 @@ class QAChain(RunnableBinding[dict[str, Any], dict[str, Any]]):
         ```
     """
 
-    input_keys: list[str] = []
+    input_keys: list[str] = Field(default_factory=list)
     """The keys the chain reads (documents key first)."""
 
-    output_keys: list[str] = [OUTPUT_KEY]
+    output_keys: list[str] = Field(default_factory=lambda: [OUTPUT_KEY])
     """The keys the chain adds."""
 
     def __call__(
@@ -70,7 +72,8 @@ class QAChain(RunnableBinding[dict[str, Any], dict[str, Any]]):
     ) -> dict[str, Any]:
         """Run the chain the classic way: ``chain(inputs, return_only_outputs=...)``."""
         result = self.invoke(
-            self._as_inputs(inputs), config={"callbacks": callbacks} if callbacks else None
+            self._as_inputs(inputs),
+            config={"callbacks": callbacks} if callbacks else None,
         )
         if return_only_outputs:
             return {key: result[key] for key in self.output_keys}
@@ -107,9 +110,7 @@ def _as_document(doc: Any) -> Document:
         return doc
     if isinstance(doc, str):
         return Document(page_content=doc)
-    msg = (
-        f"`{INPUT_KEY}` must hold Documents (or strings), got {type(doc).__name__}."
-    )
+    msg = f"`{INPUT_KEY}` must hold Documents (or strings), got {type(doc).__name__}."
     raise ConfigurationError(msg)
 
 
@@ -191,9 +192,7 @@ def load_qa_chain(
                 'use chain_type="stuff" (documents that fit in one prompt).'
             )
         else:
-            msg = (
-                f"Unknown chain_type {chain_type!r}; supported: 'stuff'."
-            )
+            msg = f"Unknown chain_type {chain_type!r}; supported: 'stuff'."
         raise ConfigurationError(msg)
     unknown = set(kwargs) - {"callbacks"}
     if unknown:
@@ -221,7 +220,7 @@ def load_qa_chain(
     input_keys = [INPUT_KEY] + [
         v for v in prompt.input_variables if v != document_variable_name
     ]
-    config: dict[str, Any] = {"run_name": "QAChain"}
+    config: RunnableConfig = {"run_name": "QAChain"}
     if kwargs.get("callbacks") is not None:
         config["callbacks"] = kwargs["callbacks"]
     return QAChain(bound=bound, input_keys=input_keys, config=config)

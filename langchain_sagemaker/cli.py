@@ -83,7 +83,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     invoke.add_argument("endpoint", help="endpoint name")
     invoke.add_argument("prompt", help="prompt text ('-' reads standard input)")
-    invoke.add_argument("--stream", action="store_true", help="print tokens as they come")
+    invoke.add_argument(
+        "--stream", action="store_true", help="print tokens as they come"
+    )
     invoke.add_argument("--handler", default="tgi", help="content handler name (tgi)")
     invoke.add_argument(
         "--param",

@@ -28,7 +28,7 @@ EXAMPLE_DOC = """
 Peter and Elizabeth took a taxi to attend the night party in the city. While in the party, Elizabeth collapsed and was rushed to the hospital.
 Since she was diagnosed with a brain injury, the doctor told Peter to stay besides her until she gets well.
 Therefore, Peter stayed with her at the hospital for 3 days without leaving.
-"""  # noqa: E501
+"""
 
 PROMPT = PromptTemplate(
     template="""Use the following pieces of context to answer the question at the end.
@@ -105,7 +105,11 @@ def main() -> int:
             ),
             prompt=PROMPT,
         )
-        print(chain({"input_documents": docs, "question": query}, return_only_outputs=True))
+        print(
+            chain(
+                {"input_documents": docs, "question": query}, return_only_outputs=True
+            )
+        )
 
         _say('2. The same question, streamed with the built-in "tgi" handler')
         llm = SagemakerEndpoint(
@@ -115,7 +119,9 @@ def main() -> int:
         )
         streaming_chain = load_qa_chain(llm, prompt=PROMPT)
         print("answer:", end="", flush=True)
-        for piece in streaming_chain.stream({"input_documents": docs, "question": query}):
+        for piece in streaming_chain.stream(
+            {"input_documents": docs, "question": query}
+        ):
             print(piece.get("output_text", ""), end="", flush=True)
         print()
         result = llm.generate([PROMPT.format(context=EXAMPLE_DOC, question=query)])

@@ -210,7 +210,7 @@ class ModelError(SagemakerClientError):
     @property
     def original_status_code(self) -> int | None:
         """The HTTP status code the container returned."""
-        value = self.response.get("OriginalStatusCode")
+        value: Any = self.response.get("OriginalStatusCode")
         return int(value) if value is not None else None
 
     @property
@@ -310,7 +310,11 @@ def translate_error(
             )
         if cls is None:
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-            cls = ServiceUnavailableError if int(status or 0) >= 500 else SagemakerClientError
+            cls = (
+                ServiceUnavailableError
+                if int(status or 0) >= 500
+                else SagemakerClientError
+            )
         return cls(
             exc.response,
             exc.operation_name,

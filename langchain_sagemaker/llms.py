@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,17 +15,30 @@ from langchain_core.callbacks import (
 from langchain_core.language_models import LLM
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
-from langchain_core.runnables.config import run_in_executor
+from langchain_core.runnables.config import ContextThreadPoolExecutor, run_in_executor
 from langchain_core.utils import secret_from_env
-from pydantic import ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from typing_extensions import Self
 
-from langchain_sagemaker._client import ClientSettings, create_client
+from langchain_sagemaker._client import (
+    AsyncClients,
+    ClientSettings,
+    create_client,
+    has_aiobotocore,
+)
 from langchain_sagemaker._stream import Assembler, clean_stop
 from langchain_sagemaker.errors import ConfigurationError, translate_error
 from langchain_sagemaker.handlers import (
     LegacyHandler,
     LLMContentHandler,
+    StreamLine,
     resolve_handler,
 )
 
@@ -43,7 +57,7 @@ class _Call:
 
 
 class SagemakerEndpoint(LLM):
-    """An LLM hosted on an Amazon SageMaker real-time endpoint.
+    r"""An LLM hosted on an Amazon SageMaker real-time endpoint.
 
     A drop-in for ``langchain_aws.llms.SagemakerEndpoint`` and
     ``langchain_community.llms.SagemakerEndpoint``: the same arguments, the same
@@ -85,7 +99,7 @@ class SagemakerEndpoint(LLM):
 
     Stream:
         ```python
-        for token in llm.stream("Tell me about SageMaker", stop=["\\n\\n"]):
+        for token in llm.stream("Tell me about SageMaker", stop=["\n\n"]):
             print(token, end="", flush=True)
         ```
 
@@ -154,7 +168,17 @@ class SagemakerEndpoint(LLM):
     endpoint_kwargs: dict[str, Any] | None = None
     """Extra arguments for ``invoke_endpoint`` (e.g. ``CustomAttributes``)."""
 
+    max_concurrency: int = Field(default=32, ge=1)
+    """How many requests ``batch`` / ``abatch`` keep in flight at once.
+
+    A ``max_concurrency`` in the RunnableConfig lowers it per call. The
+    connection pool of clients built here is sized to match. (default: 32)
+    """
+
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    _client_injected: bool = PrivateAttr(default=False)
+    _async_clients: AsyncClients | None = PrivateAttr(default=None)
 
     @field_validator("content_handler")
     @classmethod
@@ -165,9 +189,30 @@ class SagemakerEndpoint(LLM):
     @model_validator(mode="after")
     def _set_client(self) -> Self:
         """Build the boto3 client unless one was injected."""
+        self._client_injected = self.client is not None
         if self.client is None:
             self.client = create_client(self._client_settings())
         return self
+
+    def _native_async(self) -> AsyncClients | None:
+        """The aiobotocore clients, or None to run the sync client in threads.
+
+        Threads are used when a sync ``client`` was injected (it is honoured
+        as is) or when the ``async`` extra (aiobotocore) is not installed.
+        """
+        if self._client_injected or not has_aiobotocore():
+            return None
+        if self._async_clients is None:
+            self._async_clients = AsyncClients(self._client_settings())
+        return self._async_clients
+
+    async def aclose(self) -> None:
+        """Close the current event loop's async client (optional).
+
+        It is closed automatically when the event loop shuts down.
+        """
+        if self._async_clients is not None:
+            await self._async_clients.aclose()
 
     def _client_settings(self) -> ClientSettings:
         return ClientSettings(
@@ -178,6 +223,7 @@ class SagemakerEndpoint(LLM):
             aws_session_token=self.aws_session_token,
             endpoint_url=self.endpoint_url,
             config=self.config,
+            max_pool_connections=self.max_concurrency,
         )
 
     @property
@@ -288,6 +334,41 @@ class SagemakerEndpoint(LLM):
                 exc, endpoint_name=self.endpoint_name, partial_text=asm.text
             ) from exc
 
+    async def _achunks(
+        self,
+        prompt: str,
+        stop: list[str] | None,
+        kwargs: Mapping[str, Any],
+        *,
+        stream: bool,
+        clients: AsyncClients,
+    ) -> AsyncIterator[GenerationChunk]:
+        """The async twin of ``_chunks``: the same call, read with aiobotocore."""
+        call = self._prepare(prompt, stop, kwargs, stream=stream)
+        asm = call.assembler
+        try:
+            client = await clients.get()
+            response = await getattr(client, call.operation)(**call.params)
+            if not stream:
+                for chunk in asm.feed_body(StreamLine(await response["Body"].read())):
+                    yield chunk
+                return
+            body = response["Body"]
+            try:
+                async for event in body:
+                    for chunk in asm.feed_event(event):
+                        yield chunk
+                    if asm.stopped or asm.done:
+                        break
+                for chunk in asm.close():
+                    yield chunk
+            finally:
+                _close_async_stream(body)
+        except Exception as exc:
+            raise translate_error(
+                exc, endpoint_name=self.endpoint_name, partial_text=asm.text
+            ) from exc
+
     def _stream(
         self,
         prompt: str,
@@ -311,6 +392,30 @@ class SagemakerEndpoint(LLM):
         if not emitted:
             yield GenerationChunk(text="")
 
+    async def _astream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[GenerationChunk]:
+        """Async ``_stream``: native aiobotocore when available, else threads."""
+        clients = self._native_async()
+        if clients is None:
+            async for chunk in super()._astream(prompt, stop, run_manager, **kwargs):
+                yield chunk
+            return
+        emitted = False
+        async for chunk in self._achunks(
+            prompt, stop, kwargs, stream=True, clients=clients
+        ):
+            emitted = True
+            if chunk.text and run_manager is not None:
+                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            yield chunk
+        if not emitted:
+            yield GenerationChunk(text="")
+
     def _generate_one(
         self,
         prompt: str,
@@ -318,17 +423,24 @@ class SagemakerEndpoint(LLM):
         run_manager: CallbackManagerForLLMRun | None,
         kwargs: Mapping[str, Any],
     ) -> Generation:
+        if self.streaming:
+            return _collect(self._stream(prompt, stop, run_manager, **kwargs))
+        return _collect(self._chunks(prompt, stop, kwargs, stream=False))
+
+    async def _agenerate_one(
+        self,
+        prompt: str,
+        stop: list[str] | None,
+        run_manager: AsyncCallbackManagerForLLMRun | None,
+        kwargs: Mapping[str, Any],
+        clients: AsyncClients,
+    ) -> Generation:
         chunks = (
-            self._stream(prompt, stop, run_manager, **kwargs)
+            self._astream(prompt, stop, run_manager, **kwargs)
             if self.streaming
-            else self._chunks(prompt, stop, kwargs, stream=False)
+            else self._achunks(prompt, stop, kwargs, stream=False, clients=clients)
         )
-        parts: list[str] = []
-        info: dict[str, Any] = {}
-        for chunk in chunks:
-            parts.append(chunk.text)
-            info.update(chunk.generation_info or {})
-        return Generation(text="".join(parts), generation_info=info or None)
+        return _collect([chunk async for chunk in chunks])
 
     def _generate(
         self,
@@ -337,11 +449,19 @@ class SagemakerEndpoint(LLM):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> LLMResult:
-        generations = [
-            [self._generate_one(prompt, stop, run_manager, kwargs)]
-            for prompt in prompts
-        ]
-        return LLMResult(generations=generations, llm_output=_llm_output(generations))
+        """Generate for each prompt, up to ``max_concurrency`` at once, in order."""
+
+        def one(prompt: str) -> Generation:
+            return self._generate_one(prompt, stop, run_manager, kwargs)
+
+        if len(prompts) <= 1:
+            generations = [one(p) for p in prompts]
+        else:
+            workers = min(len(prompts), self.max_concurrency)
+            with ContextThreadPoolExecutor(max_workers=workers) as pool:
+                generations = list(pool.map(one, prompts))
+        rows = [[g] for g in generations]
+        return LLMResult(generations=rows, llm_output=_llm_output(rows))
 
     async def _agenerate(
         self,
@@ -350,14 +470,28 @@ class SagemakerEndpoint(LLM):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> LLMResult:
-        return await run_in_executor(
-            None,
-            self._generate,
-            prompts,
-            stop,
-            run_manager.get_sync() if run_manager else None,
-            **kwargs,
-        )
+        """Async ``_generate``: concurrent requests on one aiobotocore client."""
+        clients = self._native_async()
+        if clients is None:
+            return await run_in_executor(
+                None,
+                self._generate,
+                prompts,
+                stop,
+                run_manager.get_sync() if run_manager else None,
+                **kwargs,
+            )
+        gate = asyncio.Semaphore(self.max_concurrency)
+
+        async def one(prompt: str) -> Generation:
+            async with gate:
+                return await self._agenerate_one(
+                    prompt, stop, run_manager, kwargs, clients
+                )
+
+        generations = await asyncio.gather(*(one(p) for p in prompts))
+        rows = [[g] for g in generations]
+        return LLMResult(generations=rows, llm_output=_llm_output(rows))
 
     def _call(
         self,
@@ -370,6 +504,23 @@ class SagemakerEndpoint(LLM):
         return self._generate_one(prompt, stop, run_manager, kwargs).text
 
 
+def _close_async_stream(body: Any) -> None:
+    raw = getattr(body, "_raw_stream", None)
+    close = getattr(raw, "close", None) or getattr(body, "close", None)
+    if callable(close):
+        close()
+
+
+def _collect(chunks: Iterable[GenerationChunk]) -> Generation:
+    """Join chunks into one generation (text joined once, info merged)."""
+    parts: list[str] = []
+    info: dict[str, Any] = {}
+    for chunk in chunks:
+        parts.append(chunk.text)
+        info.update(chunk.generation_info or {})
+    return Generation(text="".join(parts), generation_info=info or None)
+
+
 def _llm_output(generations: list[list[Generation]]) -> dict[str, Any] | None:
     """Sum the token usage the container reported across generations."""
     total: dict[str, int] = {}
@@ -379,4 +530,3 @@ def _llm_output(generations: list[list[Generation]]) -> dict[str, Any] | None:
             for key, value in usage.items():
                 total[key] = total.get(key, 0) + int(value)
     return {"token_usage": total} if total else None
-

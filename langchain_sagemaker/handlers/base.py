@@ -78,7 +78,9 @@ class ContentHandlerBase(Generic[INPUT_TYPE, OUTPUT_TYPE]):
     """The MIME type of the response body."""
 
     @abstractmethod
-    def transform_input(self, prompt: INPUT_TYPE, model_kwargs: dict[str, Any]) -> bytes:
+    def transform_input(
+        self, prompt: INPUT_TYPE, model_kwargs: dict[str, Any]
+    ) -> bytes:
         """Build the request body from the prompt and the model parameters."""
 
     @abstractmethod

@@ -20,9 +20,7 @@ _REGISTRY: dict[str, HandlerFactory] = {}
 def register_handler(name: str, factory: None = None) -> Callable[[F], F]: ...
 @overload
 def register_handler(name: str, factory: F) -> F: ...
-def register_handler(
-    name: str, factory: F | None = None
-) -> F | Callable[[F], F]:
+def register_handler(name: str, factory: F | None = None) -> F | Callable[[F], F]:
     """Register a handler factory under ``name``; usable as a decorator.
 
     Args:

@@ -9,6 +9,7 @@ from langchain_core.documents import Document
 from langchain_core.language_models.fake import FakeListLLM
 from langchain_core.language_models.llms import LLM
 from langchain_core.prompts import PromptTemplate
+from pydantic import Field
 
 from langchain_sagemaker import QAChain, load_qa_chain
 from langchain_sagemaker.chains import STUFF_PROMPT
@@ -18,13 +19,15 @@ class RecordingLLM(LLM):
     """Answers with a fixed text and records every prompt it gets."""
 
     answer: str = " 3 days"
-    prompts: list[str] = []
+    prompts: list[str] = Field(default_factory=list)
 
     @property
     def _llm_type(self) -> str:
         return "recording"
 
-    def _call(self, prompt: str, stop: Any = None, run_manager: Any = None, **kw: Any) -> str:
+    def _call(
+        self, prompt: str, stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> str:
         self.prompts.append(prompt)
         return self.answer
 
@@ -39,7 +42,9 @@ PROMPT = PromptTemplate(
 def test_legacy_call_returns_only_outputs() -> None:
     llm = RecordingLLM(prompts=[])
     chain = load_qa_chain(llm=llm, prompt=PROMPT)
-    out = chain({"input_documents": DOCS, "question": "How long?"}, return_only_outputs=True)
+    out = chain(
+        {"input_documents": DOCS, "question": "How long?"}, return_only_outputs=True
+    )
     assert out == {"output_text": " 3 days"}
     assert llm.prompts == [
         "Context:\nAlpha text.\n\nBeta text.\n\nQuestion: How long?\nAnswer:"
@@ -64,7 +69,9 @@ def test_default_prompt_is_the_classic_stuff_prompt() -> None:
 def test_run_batch_and_async() -> None:
     chain = load_qa_chain(FakeListLLM(responses=["a", "b", "c"]), prompt=PROMPT)
     assert chain.run(input_documents=DOCS, question="q") == "a"
-    outs = chain.batch([{"input_documents": DOCS, "question": str(i)} for i in range(2)])
+    outs = chain.batch(
+        [{"input_documents": DOCS, "question": str(i)} for i in range(2)]
+    )
     assert sorted(o["output_text"] for o in outs) == ["b", "c"]
 
 
@@ -89,7 +96,9 @@ def test_extra_prompt_variables_and_custom_document_name() -> None:
     chain = load_qa_chain(llm, prompt=prompt, document_variable_name="docs")
     assert isinstance(chain, QAChain)
     assert chain.input_keys == ["input_documents", "lang", "question"]
-    chain.invoke({"input_documents": ["plain string doc"], "question": "q", "lang": "en"})
+    chain.invoke(
+        {"input_documents": ["plain string doc"], "question": "q", "lang": "en"}
+    )
     assert llm.prompts == ["[en] plain string doc\nq"]
 
 
@@ -110,7 +119,9 @@ def test_bad_inputs_name_what_is_wrong(inputs: dict[str, Any], match: str) -> No
 
 def test_prompt_without_document_variable_is_rejected() -> None:
     with pytest.raises(ValueError, match="document_variable_name"):
-        load_qa_chain(FakeListLLM(responses=["x"]), prompt=PromptTemplate.from_template("{q}"))
+        load_qa_chain(
+            FakeListLLM(responses=["x"]), prompt=PromptTemplate.from_template("{q}")
+        )
 
 
 @pytest.mark.parametrize("chain_type", ["map_reduce", "refine", "bogus"])

@@ -90,7 +90,9 @@ def test_transform_output_gets_the_body_object_as_returned() -> None:
             seen.append(output)
             return super().transform_output(output)
 
-    llm = SagemakerEndpoint(endpoint_name="ep", client=_mock_client(body), content_handler=Spy())
+    llm = SagemakerEndpoint(
+        endpoint_name="ep", client=_mock_client(body), content_handler=Spy()
+    )
     assert llm.invoke("x") == "ok"
     assert seen == [body]
 
@@ -101,7 +103,9 @@ def test_bytes_body_mock_with_bytes_handler() -> None:
             return json.loads(output)[0]["generated_text"]
 
     llm = SagemakerEndpoint(
-        endpoint_name="ep", client=_mock_client(_body("from bytes")), content_handler=BytesHandler()
+        endpoint_name="ep",
+        client=_mock_client(_body("from bytes")),
+        content_handler=BytesHandler(),
     )
     assert llm.invoke("x") == "from bytes"
 
@@ -118,7 +122,10 @@ def test_call_kwargs_override_model_kwargs_and_endpoint_options_pass_through() -
     )
     llm.invoke("x", temperature=0.1)
     kwargs = client.invoke_endpoint.call_args.kwargs
-    assert json.loads(kwargs["Body"])["parameters"] == {"temperature": 0.1, "max_new_tokens": 10}
+    assert json.loads(kwargs["Body"])["parameters"] == {
+        "temperature": 0.1,
+        "max_new_tokens": 10,
+    }
     assert kwargs["CustomAttributes"] == "accept_eula=true"
     assert kwargs["InferenceComponentName"] == "ic-1"
 
@@ -136,7 +143,9 @@ def test_call_kwargs_override_model_kwargs_and_endpoint_options_pass_through() -
 )
 def test_stop_sequences_are_literal(text: str, stop: list[str], expected: str) -> None:
     llm = SagemakerEndpoint(
-        endpoint_name="ep", client=_mock_client(io.BytesIO(_body(text))), content_handler=SeedHandler()
+        endpoint_name="ep",
+        client=_mock_client(io.BytesIO(_body(text))),
+        content_handler=SeedHandler(),
     )
     assert llm.invoke("x", stop=stop) == expected
 
@@ -195,10 +204,16 @@ def test_stream_stop_across_chunks_closes_stream() -> None:
     def events() -> Any:
         for i, text in enumerate(["Hel", "lo ST", "OP never"]):
             consumed.append(i)
-            yield {"PayloadPart": {"Bytes": json.dumps({"outputs": [text]}).encode() + b"\n"}}
+            yield {
+                "PayloadPart": {
+                    "Bytes": json.dumps({"outputs": [text]}).encode() + b"\n"
+                }
+            }
 
     client.invoke_endpoint_with_response_stream.return_value = {"Body": events()}
-    llm = SagemakerEndpoint(endpoint_name="ep", client=client, content_handler=LineHandler())
+    llm = SagemakerEndpoint(
+        endpoint_name="ep", client=client, content_handler=LineHandler()
+    )
     assert "".join(llm.stream("x", stop=["STOP"])) == "Hello "
     assert consumed == [0, 1, 2]
 
@@ -215,11 +230,16 @@ def _client_error(code: str, message: str, status: int, **extra: Any) -> ClientE
 def test_model_error_is_typed_and_still_a_client_error() -> None:
     client = MagicMock()
     client.invoke_endpoint.side_effect = _client_error(
-        "ModelError", "Received client error (422)", 424,
-        OriginalStatusCode=422, OriginalMessage='{"error":"bad"}',
+        "ModelError",
+        "Received client error (422)",
+        424,
+        OriginalStatusCode=422,
+        OriginalMessage='{"error":"bad"}',
         LogStreamArn="arn:aws:logs:us-east-1:1:log-group:/x",
     )
-    llm = SagemakerEndpoint(endpoint_name="ep", client=client, content_handler=SeedHandler())
+    llm = SagemakerEndpoint(
+        endpoint_name="ep", client=client, content_handler=SeedHandler()
+    )
     with pytest.raises(ClientError) as caught:
         llm.invoke("x")
     err = caught.value
@@ -238,7 +258,9 @@ def test_unknown_endpoint_is_endpoint_not_found() -> None:
     client.invoke_endpoint.side_effect = _client_error(
         "ValidationError", "Endpoint ep of account 1 not found.", 400
     )
-    llm = SagemakerEndpoint(endpoint_name="ep", client=client, content_handler=SeedHandler())
+    llm = SagemakerEndpoint(
+        endpoint_name="ep", client=client, content_handler=SeedHandler()
+    )
     with pytest.raises(EndpointNotFoundError, match="endpoint_name"):
         llm.invoke("x")
 
@@ -254,7 +276,9 @@ def test_mid_stream_error_keeps_partial_text() -> None:
 
     client = MagicMock()
     client.invoke_endpoint_with_response_stream.return_value = {"Body": events()}
-    llm = SagemakerEndpoint(endpoint_name="ep", client=client, content_handler=LineHandler())
+    llm = SagemakerEndpoint(
+        endpoint_name="ep", client=client, content_handler=LineHandler()
+    )
     got: list[str] = []
     with pytest.raises(StreamError) as caught:
         for token in llm.stream("x"):
@@ -266,14 +290,19 @@ def test_mid_stream_error_keeps_partial_text() -> None:
 
 def test_stubber_request_building() -> None:
     client = boto3.client(
-        "sagemaker-runtime", region_name="us-west-2",
-        aws_access_key_id="a", aws_secret_access_key="b",
+        "sagemaker-runtime",
+        region_name="us-west-2",
+        aws_access_key_id="a",
+        aws_secret_access_key="b",
     )
     stubber = Stubber(client)
     raw = _body("stubbed")
     stubber.add_response(
         "invoke_endpoint",
-        {"Body": StreamingBody(io.BytesIO(raw), len(raw)), "ContentType": "application/json"},
+        {
+            "Body": StreamingBody(io.BytesIO(raw), len(raw)),
+            "ContentType": "application/json",
+        },
         {
             "EndpointName": "ep",
             "Body": json.dumps({"inputs": "q", "parameters": {}}).encode(),
@@ -282,14 +311,18 @@ def test_stubber_request_building() -> None:
         },
     )
     with stubber:
-        llm = SagemakerEndpoint(endpoint_name="ep", client=client, content_handler=SeedHandler())
+        llm = SagemakerEndpoint(
+            endpoint_name="ep", client=client, content_handler=SeedHandler()
+        )
         assert llm.invoke("q") == "stubbed"
     stubber.assert_no_pending_responses()
 
 
 def test_identifying_params_and_type() -> None:
     llm = SagemakerEndpoint(
-        endpoint_name="ep", client=MagicMock(), content_handler=SeedHandler(),
+        endpoint_name="ep",
+        client=MagicMock(),
+        content_handler=SeedHandler(),
         model_kwargs={"temperature": 0.2, "max_new_tokens": 7},
         inference_component_name="ic",
     )
@@ -310,12 +343,16 @@ def test_identifying_params_and_type() -> None:
 
 def test_unknown_handler_name_lists_known_ones() -> None:
     with pytest.raises(ValueError, match="tgi"):
-        SagemakerEndpoint(endpoint_name="ep", client=MagicMock(), content_handler="nope")
+        SagemakerEndpoint(
+            endpoint_name="ep", client=MagicMock(), content_handler="nope"
+        )
 
 
 def test_handler_without_contract_is_rejected() -> None:
     with pytest.raises(ValueError, match="transform_input"):
-        SagemakerEndpoint(endpoint_name="ep", client=MagicMock(), content_handler=object())
+        SagemakerEndpoint(
+            endpoint_name="ep", client=MagicMock(), content_handler=object()
+        )
 
 
 # Construction errors surface as pydantic's ValidationError (a ValueError),
@@ -328,7 +365,9 @@ def test_missing_region_names_what_to_set() -> None:
 def test_half_a_key_pair_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValueError, match="aws_secret_access_key"):
         SagemakerEndpoint(
-            endpoint_name="ep", region_name="us-east-1", content_handler=SeedHandler(),
+            endpoint_name="ep",
+            region_name="us-east-1",
+            content_handler=SeedHandler(),
             aws_access_key_id="AKIA_ONLY",  # type: ignore[arg-type]
         )
 
@@ -336,7 +375,9 @@ def test_half_a_key_pair_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_unknown_profile_is_a_configuration_error() -> None:
     with pytest.raises(ValueError, match="credentials_profile_name"):
         SagemakerEndpoint(
-            endpoint_name="ep", region_name="us-east-1", content_handler=SeedHandler(),
+            endpoint_name="ep",
+            region_name="us-east-1",
+            content_handler=SeedHandler(),
             credentials_profile_name="nope",
         )
 
@@ -352,6 +393,8 @@ def test_transform_output_must_return_str() -> None:
         def transform_output(self, output: Any) -> Any:
             return {"generated_text": "x"}
 
-    llm = SagemakerEndpoint(endpoint_name="ep", client=_mock_client(b"{}"), content_handler=Bad())
+    llm = SagemakerEndpoint(
+        endpoint_name="ep", client=_mock_client(b"{}"), content_handler=Bad()
+    )
     with pytest.raises(ValueError, match="must return str"):
         llm.invoke("x")

@@ -11,6 +11,7 @@ from langchain_core.load import dumpd, dumps
 from pydantic import SecretStr
 
 from langchain_sagemaker import SagemakerEndpoint
+from langchain_sagemaker.errors import SagemakerEndpointError
 
 KEY = "AKIACANARY0000000001"
 SECRET = "secret-canary-1234567890"
@@ -70,7 +71,10 @@ def test_tracing_params_hide_secrets(caplog: pytest.LogCaptureFixture) -> None:
             seen.append(repr(error))
 
     llm = _llm(endpoint_url="http://127.0.0.1:9")  # nothing listens there
-    with caplog.at_level(logging.DEBUG, logger="langchain_sagemaker"), pytest.raises(Exception):
+    with (
+        caplog.at_level(logging.DEBUG, logger="langchain_sagemaker"),
+        pytest.raises(SagemakerEndpointError),
+    ):
         llm.invoke("hi", config={"callbacks": [Spy()]})
     assert seen
     _assert_clean("\n".join(seen))
