@@ -90,6 +90,7 @@ class SSEDecoder:
     def __init__(self, max_event_bytes: int = MAX_EVENT_BYTES) -> None:
         self._buffer = bytearray()
         self._data: list[bytes] = []
+        self._data_bytes = 0
         self._max = max_event_bytes
 
     def feed(self, data: bytes) -> list[bytes]:
@@ -107,7 +108,7 @@ class SSEDecoder:
             index = self._buffer.find(b"\n", begin)
         if begin:
             del self._buffer[:begin]
-        if len(self._buffer) + sum(map(len, self._data)) > self._max:
+        if len(self._buffer) + self._data_bytes > self._max:
             msg = f"A server-sent event is larger than {self._max} bytes."
             raise ResponseParseError(
                 msg, snippet=bytes(self._buffer[:300]).decode("utf-8", "replace")
@@ -128,10 +129,13 @@ class SSEDecoder:
             if self._data:
                 events.append(b"\n".join(self._data))
                 self._data = []
+                self._data_bytes = 0
             return
-        if line.startswith(b"data:"):
+        if line.startswith(b"data:") or line == b"data":
             value = line[5:]
-            self._data.append(value[1:] if value.startswith(b" ") else value)
+            value = value[1:] if value.startswith(b" ") else value
+            self._data.append(value)
+            self._data_bytes += len(value) + 1
         # comments (":...") and other fields are ignored
 
 
@@ -166,21 +170,31 @@ class StopFilter:
         if not self.stop:
             return text
         pending = self._pending + text
-        cut = min(
-            (i for i in (pending.find(s) for s in self.stop) if i != -1), default=-1
-        )
-        if cut != -1:
+        start = len(pending) - self._held(pending)
+        cut = self._find(pending)
+        if cut != -1 and cut <= start:
             self.stopped = True
             self._pending = ""
             return pending[:cut]
-        keep = self._held(pending)
-        self._pending = pending[len(pending) - keep :] if keep else ""
-        return pending[: len(pending) - keep]
+        # No stop yet, or one that a longer stop starting earlier (and still
+        # open in the held-back tail) may yet override: hold that tail.
+        self._pending = pending[start:]
+        return pending[:start]
 
     def close(self) -> str:
-        """End of text: return what was held back."""
+        """End of text: return what was held back, cut at a stop in it."""
         rest, self._pending = self._pending, ""
-        return "" if self.stopped else rest
+        if self.stopped:
+            return ""
+        cut = self._find(rest)
+        if cut != -1:
+            self.stopped = True
+            return rest[:cut]
+        return rest
+
+    def _find(self, text: str) -> int:
+        hits = [i for i in (text.find(s) for s in self.stop) if i != -1]
+        return min(hits, default=-1)
 
     def _held(self, text: str) -> int:
         for size in range(min(self._hold, len(text)), 0, -1):
@@ -233,20 +247,27 @@ class Assembler:
 
     def close(self) -> list[GenerationChunk]:
         """End of stream: flush everything and check the end marker."""
-        chunks = [] if self.stopped else self._deltas(self.decoder.close())
-        if (
-            not self.stopped
-            and not self.done
-            and getattr(self.handler, "has_end_marker", False)
-        ):
+        marker = getattr(self.handler, "has_end_marker", False)
+        chunks: list[GenerationChunk] = []
+        cut_off: ResponseParseError | None = None
+        if not self.stopped:
+            try:
+                chunks = self._deltas(self.decoder.close())
+            except ResponseParseError as exc:
+                if not marker:
+                    raise
+                cut_off = exc  # the last event was cut off in the middle
+        if not self.stopped and not self.done and marker:
             msg = (
                 "The response stream ended before the model container finished "
                 "(no end-of-stream event): the connection dropped or the last "
                 "event was cut off. The text received so far is on .partial_text."
             )
+            # self.text already holds the text of `chunks`; add what the stop
+            # filter still held back, so nothing received is lost.
             raise IncompleteStreamError(msg).with_context(
-                partial_text=self.text + "".join(c.text for c in chunks)
-            )
+                partial_text=self.text + self.stops.close()
+            ) from cut_off
         return chunks + self._finish(self.stops.close())
 
     def feed_body(self, body: Any) -> list[GenerationChunk]:
@@ -289,6 +310,8 @@ class Assembler:
         return [GenerationChunk(text=text)]
 
     def _finish(self, rest: str) -> list[GenerationChunk]:
+        if self.stops.stopped:
+            self.finish_reason = "stop"
         chunks = self._emit(rest)
         info = self.generation_info()
         if info:

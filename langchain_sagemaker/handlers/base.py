@@ -261,7 +261,13 @@ class LegacyHandler:
         return self.handler.transform_input(prompt, dict(params))
 
     def parse_body(self, body: Any) -> Delta:
-        """Call ``transform_output`` on the body exactly as the client returned it."""
+        """Call ``transform_output`` on the body as the client returned it.
+
+        A ``bytes`` body (as user mocks return) is passed as a
+        :class:`StreamLine`, which is still ``bytes`` but can also be ``.read()``.
+        """
+        if isinstance(body, (bytes, bytearray)) and not isinstance(body, StreamLine):
+            body = StreamLine(body)
         return Delta(text=_as_text(self.handler.transform_output(body)))
 
     def parse_event(self, data: bytes) -> Delta | None:
