@@ -45,6 +45,8 @@ def is_cjk(char: str) -> bool:
         True for Han characters, Hiragana and Katakana.
     """
     code = ord(char)
+    if code < _CJK_RANGES[0][0]:
+        return False
     return any(low <= code <= high for low, high in _CJK_RANGES)
 
 
