@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -383,14 +384,12 @@ class SagemakerEndpoint(LLM):
         ``generation_info`` (finish reason, token usage) when the container
         reported them.
         """
-        emitted = False
+        running = _RunningText()
         for chunk in self._chunks(prompt, stop, kwargs, stream=True):
-            emitted = True
             if chunk.text and run_manager is not None:
                 run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-            yield chunk
-        if not emitted:
-            yield GenerationChunk(text="")
+            yield running.wrap(chunk)
+        yield from running.finish()
 
     async def _astream(
         self,
@@ -405,16 +404,15 @@ class SagemakerEndpoint(LLM):
             async for chunk in super()._astream(prompt, stop, run_manager, **kwargs):
                 yield chunk
             return
-        emitted = False
+        running = _RunningText()
         async for chunk in self._achunks(
             prompt, stop, kwargs, stream=True, clients=clients
         ):
-            emitted = True
             if chunk.text and run_manager is not None:
                 await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            yield running.wrap(chunk)
+        for chunk in running.finish():
             yield chunk
-        if not emitted:
-            yield GenerationChunk(text="")
 
     def _generate_one(
         self,
@@ -502,6 +500,58 @@ class SagemakerEndpoint(LLM):
     ) -> str:
         """Call the endpoint and return the generated text."""
         return self._generate_one(prompt, stop, run_manager, kwargs).text
+
+
+class _RunningChunk(GenerationChunk):
+    """The first chunk of a stream, which ``+=`` extends in linear time.
+
+    langchain-core's ``BaseLLM.stream`` adds every chunk onto the first one
+    (``generation += chunk``); ``GenerationChunk.__add__`` rebuilds the whole
+    text each time, which is quadratic in the stream's length. This chunk
+    appends into a buffer instead, and :meth:`seal` writes the full text once,
+    when the stream ends and before ``on_llm_end`` reads it.
+    """
+
+    _rest: io.StringIO = PrivateAttr(default_factory=io.StringIO)
+    _info: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    def __iadd__(self, other: GenerationChunk) -> _RunningChunk:
+        self._rest.write(other.text)
+        self._info.update(other.generation_info or {})
+        return self
+
+    def seal(self) -> None:
+        """Write the accumulated text and info into the chunk's fields."""
+        rest = self._rest.getvalue()
+        if rest:
+            self.text += rest
+        if self._info:
+            self.generation_info = {**(self.generation_info or {}), **self._info}
+        self._rest = io.StringIO()
+        self._info = {}
+
+
+class _RunningText:
+    """Wraps a stream's chunks so that langchain-core accumulates them linearly."""
+
+    def __init__(self) -> None:
+        self._first: _RunningChunk | None = None
+
+    def wrap(self, chunk: GenerationChunk) -> GenerationChunk:
+        """Return the chunk to yield (the first one becomes a ``_RunningChunk``)."""
+        if self._first is not None:
+            return chunk
+        self._first = _RunningChunk(
+            text=chunk.text, generation_info=chunk.generation_info
+        )
+        return self._first
+
+    def finish(self) -> list[GenerationChunk]:
+        """End of stream: seal the running text; an empty stream yields one chunk."""
+        if self._first is None:
+            return [GenerationChunk(text="")]
+        self._first.seal()
+        return []
 
 
 def _close_async_stream(body: Any) -> None:

@@ -398,3 +398,26 @@ def test_transform_output_must_return_str() -> None:
     )
     with pytest.raises(ValueError, match="must return str"):
         llm.invoke("x")
+
+
+def test_stream_reports_the_whole_text_to_on_llm_end() -> None:
+    from langchain_core.callbacks import BaseCallbackHandler
+    from langchain_core.outputs import LLMResult
+
+    ended: list[LLMResult] = []
+
+    class End(BaseCallbackHandler):
+        def on_llm_end(self, response: LLMResult, **kwargs: Any) -> None:
+            ended.append(response)
+
+    client = MagicMock()
+    words = [f"w{i} " for i in range(50)]
+    client.invoke_endpoint_with_response_stream.return_value = {
+        "Body": _parts(*(json.dumps({"outputs": [w]}).encode() + b"\n" for w in words))
+    }
+    llm = SagemakerEndpoint(
+        endpoint_name="ep", client=client, content_handler=LineHandler()
+    )
+    assert "".join(llm.stream("x", config={"callbacks": [End()]})) == "".join(words)
+    assert len(ended) == 1
+    assert ended[0].generations[0][0].text == "".join(words)
