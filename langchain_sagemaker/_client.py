@@ -42,6 +42,8 @@ class ClientSettings:
     endpoint_url: str | None = None
     config: Any = None
     max_pool_connections: int = 10
+    connect_timeout: float = 10.0
+    read_timeout: float = 70.0
 
     def session_kwargs(self) -> dict[str, Any]:
         """Arguments for ``boto3.Session`` / ``aiobotocore`` sessions.
@@ -94,19 +96,23 @@ class ClientSettings:
         return region
 
 
-def default_config(config: Any, max_pool_connections: int = 10) -> Any:
+def default_config(config: Any, settings: ClientSettings | None = None) -> Any:
     """Return the botocore ``Config``: the user's, merged over our defaults.
 
-    Defaults: botocore's ``standard`` retry mode, a connection pool as large
-    as the batch concurrency, and our user-agent suffix. Values the user set
+    Defaults: botocore's ``standard`` retry mode (throttling and 5xx, 3
+    attempts), a connection pool as large as the batch concurrency, the
+    connect / read timeouts, and our user-agent suffix. Values the user set
     win.
     """
     from botocore.config import Config
 
+    settings = settings or ClientSettings()
     ours = Config(
         retries={"mode": "standard", "max_attempts": 3},
         user_agent_extra=USER_AGENT,
-        max_pool_connections=max(10, max_pool_connections),
+        max_pool_connections=max(10, settings.max_pool_connections),
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
     )
     if config is None:
         return ours
@@ -137,7 +143,7 @@ def create_client(settings: ClientSettings) -> Any:
         raise ConfigurationError(msg) from exc
     kwargs: dict[str, Any] = {
         "region_name": settings.region(session.region_name),
-        "config": default_config(settings.config, settings.max_pool_connections),
+        "config": default_config(settings.config, settings),
     }
     if settings.endpoint_url:
         kwargs["endpoint_url"] = settings.endpoint_url
@@ -170,7 +176,7 @@ async def _hold_async_client(settings: ClientSettings) -> AsyncIterator[Any]:
     session = AioSession(profile=kwargs.pop("profile_name", None))
     client_kwargs: dict[str, Any] = {
         "region_name": settings.region(session.get_config_variable("region")),
-        "config": default_config(settings.config, settings.max_pool_connections),
+        "config": default_config(settings.config, settings),
         **kwargs,
     }
     if settings.endpoint_url:

@@ -321,16 +321,24 @@ def translate_error(
             endpoint_name=endpoint_name,
             partial_text=partial_text,
         )
-    if isinstance(exc, (bexc.ReadTimeoutError, bexc.ConnectTimeoutError)):
+    kind = _transport_kind(exc)
+    if kind == "timeout":
         return EndpointTimeoutError(
-            f"Timed out talking to endpoint {endpoint_name!r}: {exc}. What to do: "
+            f"Timed out talking to endpoint {endpoint_name!r}: {exc!r}. What to do: "
             "raise `read_timeout` / `connect_timeout`, or check that the endpoint "
-            "is healthy."
+            "is healthy (a stalled model container)."
         ).with_context(partial_text=partial_text, endpoint_name=endpoint_name)
-    if isinstance(exc, (bexc.EndpointConnectionError, bexc.ConnectionClosedError)):
+    if kind == "connection":
         return EndpointConnectionError(
-            f"Could not reach endpoint {endpoint_name!r}: {exc}. What to do: check "
-            "`region_name` / `endpoint_url` and the network."
+            f"Connection to endpoint {endpoint_name!r} failed or dropped: {exc!r}. "
+            "What to do: check `region_name` / `endpoint_url` and the network; "
+            "retry the call."
+        ).with_context(partial_text=partial_text, endpoint_name=endpoint_name)
+    if kind == "corrupt":
+        return IncompleteStreamError(
+            f"The response stream from endpoint {endpoint_name!r} was corrupted "
+            f"({exc!r}). The text received before it is on .partial_text; retry "
+            "the call."
         ).with_context(partial_text=partial_text, endpoint_name=endpoint_name)
     if isinstance(exc, bexc.NoCredentialsError):
         return ConfigurationError(
@@ -339,6 +347,49 @@ def translate_error(
             "AWS_ACCESS_KEY_ID environment variables, or pass a boto3 `client`."
         ).with_context(partial_text=partial_text, endpoint_name=endpoint_name)
     return exc
+
+
+def _transport_kind(exc: BaseException) -> str | None:
+    """Classify transport failures from botocore, urllib3, aiohttp and asyncio."""
+    import asyncio
+
+    from botocore import eventstream
+    from botocore import exceptions as bexc
+
+    timeouts: tuple[type[BaseException], ...] = (
+        bexc.ReadTimeoutError,
+        bexc.ConnectTimeoutError,
+        asyncio.TimeoutError,
+        TimeoutError,
+    )
+    connections: tuple[type[BaseException], ...] = (
+        bexc.EndpointConnectionError,
+        bexc.ConnectionClosedError,
+        bexc.ResponseStreamingError,
+        bexc.HTTPClientError,
+        ConnectionError,
+    )
+    try:
+        import urllib3.exceptions as u3
+
+        timeouts += (u3.ReadTimeoutError, u3.ConnectTimeoutError)
+        connections += (u3.ProtocolError,)
+    except ImportError:  # pragma: no cover - urllib3 comes with botocore
+        pass
+    try:
+        import aiohttp
+
+        timeouts += (aiohttp.ServerTimeoutError,)
+        connections += (aiohttp.ClientError,)
+    except ImportError:
+        pass
+    if isinstance(exc, timeouts):
+        return "timeout"
+    if isinstance(exc, eventstream.ParserError):
+        return "corrupt"
+    if isinstance(exc, connections):
+        return "connection"
+    return None
 
 
 def _rebuild(

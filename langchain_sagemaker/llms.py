@@ -23,7 +23,6 @@ from pydantic import (
     Field,
     PrivateAttr,
     SecretStr,
-    field_validator,
     model_validator,
 )
 from typing_extensions import Self
@@ -34,11 +33,17 @@ from langchain_sagemaker._client import (
     create_client,
     has_aiobotocore,
 )
+from langchain_sagemaker._options import (
+    FIELD_TO_PARAM,
+    merge_custom_attributes,
+    request_options,
+)
 from langchain_sagemaker._stream import Assembler, clean_stop
 from langchain_sagemaker.errors import ConfigurationError, translate_error
 from langchain_sagemaker.handlers import (
     LegacyHandler,
     LLMContentHandler,
+    ModelHandler,
     StreamLine,
     resolve_handler,
 )
@@ -119,6 +124,36 @@ class SagemakerEndpoint(LLM):
     inference_component_name: str | None = None
     """The inference component to invoke on the endpoint, if it hosts several."""
 
+    target_variant: str | None = None
+    """The production variant to send requests to (``TargetVariant``)."""
+
+    target_model: str | None = None
+    """The model of a multi-model endpoint to invoke (``TargetModel``).
+
+    Not accepted by the response-stream API; left out when streaming.
+    """
+
+    target_container_hostname: str | None = None
+    """The container of a multi-container endpoint (``TargetContainerHostname``)."""
+
+    custom_attributes: str | None = None
+    """Opaque ``k=v`` attributes passed to the container (``CustomAttributes``)."""
+
+    accept_eula: bool = False
+    """Add ``accept_eula=true`` to the custom attributes (JumpStart Llama models)."""
+
+    inference_id: str | None = None
+    """An id recorded with the request in SageMaker's logs (``InferenceId``)."""
+
+    session_id: str | None = None
+    """A stateful session id, or ``"NEW_SESSION"`` to open one (``SessionId``)."""
+
+    enable_explanations: str | None = None
+    """A SageMaker Clarify explanation filter (``EnableExplanations``).
+
+    Not accepted by the response-stream API; left out when streaming.
+    """
+
     region_name: str | None = ""
     """The AWS region, e.g. ``"us-west-2"``.
 
@@ -169,6 +204,21 @@ class SagemakerEndpoint(LLM):
     endpoint_kwargs: dict[str, Any] | None = None
     """Extra arguments for ``invoke_endpoint`` (e.g. ``CustomAttributes``)."""
 
+    connect_timeout: float = Field(default=10.0, gt=0)
+    """Seconds to wait for a connection to SageMaker Runtime. (default: 10)
+
+    A ``connect_timeout`` set in ``config`` wins.
+    """
+
+    read_timeout: float = Field(default=70.0, gt=0)
+    """Seconds to wait for each read of the response. (default: 70)
+
+    Just over SageMaker's own 60-second limit for a real-time invocation, so
+    the service's error arrives first; when streaming, it bounds the gap
+    between two events, so a stalled stream ends in ``EndpointTimeoutError``
+    instead of hanging. A ``read_timeout`` set in ``config`` wins.
+    """
+
     max_concurrency: int = Field(default=32, ge=1)
     """How many requests ``batch`` / ``abatch`` keep in flight at once.
 
@@ -179,17 +229,13 @@ class SagemakerEndpoint(LLM):
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
     _client_injected: bool = PrivateAttr(default=False)
+    _handler: ModelHandler | LegacyHandler = PrivateAttr()
     _async_clients: AsyncClients | None = PrivateAttr(default=None)
-
-    @field_validator("content_handler")
-    @classmethod
-    def _check_handler(cls, value: Any) -> Any:
-        resolve_handler(value)
-        return value
 
     @model_validator(mode="after")
     def _set_client(self) -> Self:
-        """Build the boto3 client unless one was injected."""
+        """Resolve the content handler; build the boto3 client unless injected."""
+        self._handler = resolve_handler(self.content_handler)
         self._client_injected = self.client is not None
         if self.client is None:
             self.client = create_client(self._client_settings())
@@ -225,6 +271,8 @@ class SagemakerEndpoint(LLM):
             endpoint_url=self.endpoint_url,
             config=self.config,
             max_pool_connections=self.max_concurrency,
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
         )
 
     @property
@@ -266,7 +314,17 @@ class SagemakerEndpoint(LLM):
     # -- request building (pure) -------------------------------------------
 
     def _model_params(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
-        return {**(self.model_kwargs or {}), **kwargs}
+        params = {**(self.model_kwargs or {}), **kwargs}
+        params.pop("endpoint_kwargs", None)
+        return params
+
+    def _option_fields(self) -> dict[str, Any]:
+        fields = {name: getattr(self, name) for name in FIELD_TO_PARAM}
+        fields["custom_attributes"] = merge_custom_attributes(
+            "accept_eula=true" if self.accept_eula else None,
+            self.custom_attributes,
+        )
+        return fields
 
     def _prepare(
         self,
@@ -279,7 +337,7 @@ class SagemakerEndpoint(LLM):
         if not self.endpoint_name:
             msg = "`endpoint_name` is empty: pass the name of the SageMaker endpoint."
             raise ConfigurationError(msg)
-        handler = resolve_handler(self.content_handler)
+        handler = self._handler
         params = self._model_params(kwargs)
         stops = clean_stop(stop)
         call: dict[str, Any] = {"EndpointName": self.endpoint_name}
@@ -293,9 +351,14 @@ class SagemakerEndpoint(LLM):
             call["ContentType"] = handler.content_type
         if not stream and handler.accepts is not None:
             call["Accept"] = handler.accepts
-        call.update(self.endpoint_kwargs or {})
-        if self.inference_component_name:
-            call["InferenceComponentName"] = self.inference_component_name
+        per_call = kwargs.get("endpoint_kwargs")
+        call.update(
+            request_options(
+                self._option_fields(),
+                {**(self.endpoint_kwargs or {}), **(per_call or {})},
+                stream=stream,
+            )
+        )
         operation = (
             "invoke_endpoint_with_response_stream" if stream else "invoke_endpoint"
         )
