@@ -8,6 +8,7 @@ them.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import weakref
 from collections.abc import AsyncIterator
@@ -44,6 +45,19 @@ class ClientSettings:
     max_pool_connections: int = 10
     connect_timeout: float = 10.0
     read_timeout: float = 70.0
+    role_arn: str | None = None
+    role_session_name: str = "langchain-sagemaker"
+    external_id: SecretStr | None = None
+    duration_seconds: int | None = None
+
+    def assume_role_args(self) -> dict[str, Any]:
+        """Extra ``AssumeRole`` arguments (session name, external id, duration)."""
+        args: dict[str, Any] = {"RoleSessionName": self.role_session_name}
+        if self.external_id is not None:
+            args["ExternalId"] = self.external_id.get_secret_value()
+        if self.duration_seconds is not None:
+            args["DurationSeconds"] = self.duration_seconds
+        return args
 
     def session_kwargs(self) -> dict[str, Any]:
         """Arguments for ``boto3.Session`` / ``aiobotocore`` sessions.
@@ -134,6 +148,8 @@ def create_client(settings: ClientSettings) -> Any:
 
     try:
         session = boto3.Session(**settings.session_kwargs())
+        if settings.role_arn:
+            session = _assume_role_session(session, settings)
     except ProfileNotFound as exc:
         msg = (
             f"AWS profile {settings.credentials_profile_name!r} not found. What to "
@@ -152,6 +168,102 @@ def create_client(settings: ClientSettings) -> Any:
     except BotoCoreError as exc:
         msg = f"Could not create the SageMaker Runtime client: {exc}"
         raise ConfigurationError(msg) from exc
+
+
+def _now() -> Any:
+    """Return botocore's clock, looked up at each call (tests can move it)."""
+    from botocore import credentials
+
+    return credentials._local_now()  # type: ignore[attr-defined]
+
+
+class _NoCache(dict[str, Any]):
+    """A credential cache that keeps nothing: every refresh calls STS."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        return None
+
+
+def _no_source(settings: ClientSettings) -> ConfigurationError:
+    return ConfigurationError(
+        f"`role_arn` ({settings.role_arn}) needs source credentials to call "
+        "sts:AssumeRole, and none were found. What to do: set "
+        "`credentials_profile_name`, the access key fields, or AWS_PROFILE / "
+        "AWS_ACCESS_KEY_ID."
+    )
+
+
+def _assume_role_session(base: Any, settings: ClientSettings) -> Any:
+    """A boto3 session whose credentials assume ``role_arn`` and refresh.
+
+    botocore's ``AssumeRoleCredentialFetcher`` calls STS with the base
+    session's credentials; ``DeferredRefreshableCredentials`` calls it again
+    before the temporary credentials expire, so a long-lived LLM object keeps
+    working past the role session's duration.
+    """
+    import boto3
+    import botocore.session
+    from botocore.credentials import (
+        AssumeRoleCredentialFetcher,
+        DeferredRefreshableCredentials,
+    )
+
+    source = base.get_credentials()
+    if source is None or settings.role_arn is None:
+        raise _no_source(settings)
+    fetcher = AssumeRoleCredentialFetcher(
+        client_creator=functools.partial(
+            base._session.create_client, region_name=settings.region(base.region_name)
+        ),
+        source_credentials=source,
+        role_arn=settings.role_arn,
+        extra_args=settings.assume_role_args(),
+        cache=_NoCache(),
+    )
+    core = botocore.session.Session()
+    core._credentials = DeferredRefreshableCredentials(  # type: ignore[attr-defined]
+        refresh_using=fetcher.fetch_credentials,
+        method="assume-role",
+        time_fetcher=_now,
+    )
+    return boto3.Session(botocore_session=core, region_name=base.region_name)
+
+
+async def _aio_assume_role(
+    session: Any, keys: dict[str, Any], settings: ClientSettings
+) -> None:
+    """Give an aiobotocore session refreshing assume-role credentials."""
+    from aiobotocore.credentials import (
+        AioAssumeRoleCredentialFetcher,
+        AioCredentials,
+        AioDeferredRefreshableCredentials,
+    )
+
+    if keys:
+        source = AioCredentials(
+            keys["aws_access_key_id"],
+            keys["aws_secret_access_key"],
+            keys.get("aws_session_token"),
+        )
+    else:
+        source = await session.get_credentials()
+    if source is None:
+        raise _no_source(settings)
+    fetcher = AioAssumeRoleCredentialFetcher(
+        client_creator=functools.partial(
+            session.create_client,
+            region_name=settings.region(session.get_config_variable("region")),
+        ),
+        source_credentials=source,
+        role_arn=settings.role_arn,
+        extra_args=settings.assume_role_args(),
+        cache=_NoCache(),
+    )
+    session._credentials = AioDeferredRefreshableCredentials(
+        refresh_using=fetcher.fetch_credentials,
+        method="assume-role",
+        time_fetcher=_now,
+    )
 
 
 def has_aiobotocore() -> bool:
@@ -174,6 +286,9 @@ async def _hold_async_client(settings: ClientSettings) -> AsyncIterator[Any]:
 
     kwargs = settings.session_kwargs()
     session = AioSession(profile=kwargs.pop("profile_name", None))
+    if settings.role_arn:
+        await _aio_assume_role(session, kwargs, settings)
+        kwargs = {}
     client_kwargs: dict[str, Any] = {
         "region_name": settings.region(session.get_config_variable("region")),
         "config": default_config(settings.config, settings),

@@ -181,6 +181,23 @@ class SagemakerEndpoint(LLM):
     )
     """AWS session token for temporary credentials (default: AWS_SESSION_TOKEN)."""
 
+    role_arn: str | None = None
+    """An IAM role to assume for calling the endpoint (e.g. cross-account).
+
+    The source credentials (profile, keys or the default chain) call
+    ``sts:AssumeRole``; the temporary credentials are refreshed before they
+    expire, so the object keeps working past the role session's duration.
+    """
+
+    role_session_name: str = "langchain-sagemaker"
+    """The ``RoleSessionName`` used with ``role_arn``."""
+
+    external_id: SecretStr | None = None
+    """The ``ExternalId`` the role's trust policy requires, if any."""
+
+    duration_seconds: int | None = Field(default=None, ge=900, le=43200)
+    """How long each assumed-role session lasts (900-43200 s; STS default 3600)."""
+
     config: Any = Field(default=None, exclude=True)
     """A ``botocore.config.Config`` for the client (merged over our retry defaults)."""
 
@@ -273,6 +290,10 @@ class SagemakerEndpoint(LLM):
             max_pool_connections=self.max_concurrency,
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
+            role_arn=self.role_arn,
+            role_session_name=self.role_session_name,
+            external_id=self.external_id,
+            duration_seconds=self.duration_seconds,
         )
 
     @property
