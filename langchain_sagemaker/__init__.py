@@ -11,7 +11,7 @@ Example:
 
 from importlib import metadata
 
-from langchain_sagemaker.chains import QAChain, load_qa_chain
+from langchain_sagemaker.chains import QAChain, create_qa_chain, load_qa_chain
 from langchain_sagemaker.handlers import (
     ContentHandlerBase,
     LLMContentHandler,
@@ -34,6 +34,7 @@ __all__ = [
     "QAChain",
     "SagemakerEndpoint",
     "__version__",
+    "create_qa_chain",
     "get_handler",
     "list_handlers",
     "load_qa_chain",

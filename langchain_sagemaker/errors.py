@@ -8,6 +8,7 @@ Errors that come from the SageMaker Runtime service also derive from botocore's
 SagemakerEndpointError
 ├── ConfigurationError (ValueError)       bad constructor arguments or settings
 ├── ResponseParseError (ValueError)       the content handler cannot read the response
+├── PromptTooLongError (ValueError)       a prompt cannot fit the model's context
 ├── IncompleteStreamError                 the stream ended before the container said so
 ├── EndpointTimeoutError (TimeoutError)   connect or read timeout
 ├── EndpointConnectionError (ConnectionError)  connection refused / dropped
@@ -40,6 +41,7 @@ __all__ = [
     "InvalidRequestError",
     "ModelError",
     "ModelNotReadyError",
+    "PromptTooLongError",
     "ResponseParseError",
     "SagemakerClientError",
     "SagemakerEndpointError",
@@ -110,6 +112,23 @@ class ResponseParseError(SagemakerEndpointError, ValueError):
                 + ")."
             )
         super().__init__(full)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+class PromptTooLongError(SagemakerEndpointError, ValueError):
+    """A prompt would not fit the model's input limit; nothing was sent.
+
+    Attributes:
+        tokens: The prompt's estimated token count.
+        limit: The input token limit it was checked against.
+    """
+
+    def __init__(self, message: str, *, tokens: int, limit: int) -> None:
+        self.tokens = tokens
+        self.limit = limit
+        super().__init__(message)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (type(self), self.args, self.__dict__))

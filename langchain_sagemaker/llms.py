@@ -236,6 +236,13 @@ class SagemakerEndpoint(LLM):
     instead of hanging. A ``read_timeout`` set in ``config`` wins.
     """
 
+    max_input_tokens: int | None = Field(default=None, ge=1)
+    """The model's input limit in tokens, if you know it.
+
+    ``load_qa_chain`` uses it: the stuff chain refuses a prompt that cannot
+    fit (``PromptTooLongError``) and map_reduce / refine split documents to fit.
+    """
+
     max_concurrency: int = Field(default=32, ge=1)
     """How many requests ``batch`` / ``abatch`` keep in flight at once.
 

@@ -12,7 +12,13 @@ from langchain_core.prompts import PromptTemplate
 from pydantic import Field
 
 from langchain_sagemaker import QAChain, load_qa_chain
-from langchain_sagemaker.chains import STUFF_PROMPT
+from langchain_sagemaker.chains import (
+    COMBINE_PROMPT,
+    MAP_PROMPT,
+    REFINE_INITIAL_PROMPT,
+    REFINE_PROMPT,
+    STUFF_PROMPT,
+)
 
 
 class RecordingLLM(LLM):
@@ -124,7 +130,122 @@ def test_prompt_without_document_variable_is_rejected() -> None:
         )
 
 
-@pytest.mark.parametrize("chain_type", ["map_reduce", "refine", "bogus"])
-def test_unbuilt_chain_types_say_so(chain_type: str) -> None:
-    with pytest.raises(ValueError, match="stuff"):
+@pytest.mark.parametrize("chain_type", ["map_rerank", "bogus"])
+def test_unknown_chain_types_say_so(chain_type: str) -> None:
+    with pytest.raises(ValueError, match="map_reduce"):
         load_qa_chain(FakeListLLM(responses=["x"]), chain_type=chain_type)
+
+
+class Budgeted(RecordingLLM):
+    """Answers with the question's first document word count, records prompts."""
+
+    def _call(
+        self, prompt: str, stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> str:
+        self.prompts.append(prompt)
+        return f"[{len(prompt)}]"
+
+
+def test_map_reduce_maps_each_document_then_combines() -> None:
+    llm = RecordingLLM(prompts=[], answer="piece")
+    chain = load_qa_chain(llm, chain_type="map_reduce", return_intermediate_steps=True)
+    out = chain.invoke({"input_documents": DOCS, "question": "Q?"})
+    assert out["intermediate_steps"] == ["piece", "piece"]
+    assert out["output_text"] == "piece"
+    map_prompts = [p for p in llm.prompts if "Relevant text, if any:" in p]
+    assert sorted(map_prompts) == sorted(
+        MAP_PROMPT.format(context=d.page_content, question="Q?") for d in DOCS
+    )
+    combine = [p for p in llm.prompts if "FINAL ANSWER:" in p]
+    assert combine == [COMBINE_PROMPT.format(summaries="piece\n\npiece", question="Q?")]
+    assert chain.output_keys == ["output_text", "intermediate_steps"]
+
+
+def test_refine_goes_document_by_document() -> None:
+    llm = RecordingLLM(prompts=[], answer="ans")
+    chain = load_qa_chain(llm, chain_type="refine", return_intermediate_steps=True)
+    out = chain({"input_documents": DOCS, "question": "Q?"}, return_only_outputs=True)
+    assert out == {"output_text": "ans", "intermediate_steps": ["ans", "ans"]}
+    assert llm.prompts == [
+        REFINE_INITIAL_PROMPT.format(context_str="Alpha text.", question="Q?"),
+        REFINE_PROMPT.format(
+            context_str="Beta text.", question="Q?", existing_answer="ans"
+        ),
+    ]
+
+
+def test_intermediate_steps_only_when_asked() -> None:
+    chain = load_qa_chain(RecordingLLM(prompts=[]), chain_type="map_reduce")
+    out = chain.invoke({"input_documents": DOCS, "question": "Q?"})
+    assert "intermediate_steps" not in out and out["output_text"] == " 3 days"
+
+
+def test_stuff_budget_guard_raises_before_sending() -> None:
+    from langchain_sagemaker.errors import PromptTooLongError
+
+    llm = RecordingLLM(prompts=[])
+    chain = load_qa_chain(llm, max_input_tokens=50)
+    long_doc = Document(page_content="word " * 400)
+    with pytest.raises(PromptTooLongError, match="map_reduce") as caught:
+        chain.invoke({"input_documents": [long_doc], "question": "Q?"})
+    assert caught.value.limit == 50 and caught.value.tokens > 50
+    assert llm.prompts == []  # nothing was sent
+
+
+@pytest.mark.parametrize("chain_type", ["map_reduce", "refine"])
+def test_long_documents_are_split_to_fit(chain_type: str) -> None:
+    from langchain_sagemaker.chains import estimate_tokens
+
+    llm = Budgeted(prompts=[])
+    text = "\n\n".join(
+        f"Paragraph {i} " + "filler words here. " * 30 for i in range(12)
+    )
+    chain = load_qa_chain(
+        llm, chain_type=chain_type, max_input_tokens=400, return_intermediate_steps=True
+    )
+    out = chain.invoke(
+        {"input_documents": [Document(page_content=text)], "question": "Q?"}
+    )
+    assert len(out["intermediate_steps"]) > 3  # split into several pieces
+    assert all(estimate_tokens(p) <= 400 for p in llm.prompts)
+    joined = " ".join(llm.prompts)
+    assert all(f"Paragraph {i} " in joined for i in range(12))  # nothing dropped
+
+
+def test_map_reduce_collapses_extracts_that_do_not_fit() -> None:
+    class Verbose(RecordingLLM):
+        def _call(
+            self, prompt: str, stop: Any = None, run_manager: Any = None, **kw: Any
+        ) -> str:
+            self.prompts.append(prompt)
+            return "short" if "FINAL ANSWER:" in prompt else "extract " * 40
+
+    llm = Verbose(prompts=[])
+    docs = [Document(page_content=f"doc {i}") for i in range(10)]
+    chain = load_qa_chain(llm, chain_type="map_reduce", max_input_tokens=300)
+    out = chain.invoke({"input_documents": docs, "question": "Q?"})
+    assert out["output_text"] == "short"
+    combines = [p for p in llm.prompts if "FINAL ANSWER:" in p]
+    assert len(combines) > 1  # grouped first, then combined
+
+
+async def test_map_reduce_async() -> None:
+    llm = RecordingLLM(prompts=[], answer="a")
+    chain = load_qa_chain(llm, chain_type="map_reduce")
+    out = await chain.ainvoke({"input_documents": DOCS, "question": "Q?"})
+    assert out["output_text"] == "a"
+
+
+def test_create_qa_chain_returns_answer_and_sources() -> None:
+    from langchain_core.runnables import RunnableLambda
+
+    from langchain_sagemaker import create_qa_chain
+
+    retriever = RunnableLambda(lambda q: [d for d in DOCS if "Beta" in d.page_content])
+    qa = create_qa_chain(RecordingLLM(prompts=[]), retriever=retriever)
+    out = qa.invoke("How long?")
+    assert out == {
+        "question": "How long?",
+        "answer": " 3 days",
+        "source_documents": DOCS[1:],
+    }
