@@ -38,6 +38,18 @@ def _param(text: str) -> tuple[str, Any]:
         return key, raw
 
 
+def _fault_spec(text: str) -> str:
+    try:
+        from langchain_sagemaker.local.faults import parse_fault
+    except ImportError:  # no aiohttp: _serve reports it
+        return text
+    try:
+        parse_fault(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="langchain-sagemaker",
@@ -75,6 +87,52 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--latency-ms", type=float, default=None, help="add latency to every answer"
     )
+    serve.add_argument(
+        "--fault",
+        metavar="SPEC",
+        type=_fault_spec,
+        default=None,
+        help="inject a fault into every request, e.g. throttle, truncate:2, "
+        "fail-times:2:unavailable (requests may pick their own with "
+        "CustomAttributes='lsm-fault=SPEC')",
+    )
+    serve.add_argument(
+        "--variant",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="production variant, repeatable; the first is the default (AllTraffic)",
+    )
+    serve.add_argument(
+        "--inference-component",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="inference component hosted, repeatable (then required per request)",
+    )
+    serve.add_argument(
+        "--target-model",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="model of a multi-model endpoint, repeatable (TargetModel is checked)",
+    )
+    serve.add_argument(
+        "--verify-sigv4",
+        action="store_true",
+        help="refuse requests not signed (SigV4) with --access-key/--secret-key",
+    )
+    serve.add_argument(
+        "--access-key", default="testing", help="access key id accepted (testing)"
+    )
+    serve.add_argument(
+        "--secret-key", default="testing", help="its secret access key (testing)"
+    )
+    serve.add_argument(
+        "--session-token",
+        default=None,
+        help="session token requests must carry (default: any)",
+    )
 
     invoke = sub.add_parser(
         "invoke",
@@ -99,6 +157,37 @@ def _parser() -> argparse.ArgumentParser:
     invoke.add_argument("--region", default=None, help="AWS region")
     invoke.add_argument("--profile", default=None, help="AWS profile")
     invoke.add_argument("--endpoint-url", default=None, help="SageMaker Runtime URL")
+
+    ask = sub.add_parser(
+        "ask",
+        help="answer a question over text / markdown files",
+        description="Answer QUESTION over FILES with a QA chain on ENDPOINT. "
+        "Documents that do not fit the model's input are read piece by piece "
+        "(map_reduce), with a progress bar.",
+    )
+    ask.add_argument("endpoint", help="endpoint name")
+    ask.add_argument("files", nargs="+", metavar="FILE", help="text or markdown files")
+    ask.add_argument("--question", "-q", required=True, help="the question")
+    ask.add_argument(
+        "--chain-type",
+        choices=["auto", "stuff", "map_reduce", "refine"],
+        default="auto",
+        help="auto: stuff if everything fits, else map_reduce (auto)",
+    )
+    ask.add_argument(
+        "--max-input-tokens", type=int, default=None, help="the model's input limit"
+    )
+    ask.add_argument(
+        "--show-steps", action="store_true", help="print each piece's answer"
+    )
+    ask.add_argument("--no-progress", action="store_true", help="no progress bar")
+    for command in (ask,):
+        command.add_argument("--handler", default="tgi", help="content handler (tgi)")
+        command.add_argument("--region", default=None, help="AWS region")
+        command.add_argument("--profile", default=None, help="AWS profile")
+        command.add_argument(
+            "--endpoint-url", default=None, help="SageMaker Runtime URL"
+        )
     return parser
 
 
@@ -119,6 +208,14 @@ def _serve(args: argparse.Namespace) -> int:
         endpoint_name=args.endpoint_name or "*",
         region_name=args.region,
         forward_url=args.forward,
+        fault=args.fault,
+        variants=args.variant,
+        inference_components=args.inference_component,
+        target_models=args.target_model,
+        verify_sigv4=args.verify_sigv4,
+        access_key=args.access_key,
+        secret_key=args.secret_key,
+        session_token=args.session_token,
         **options,
     )
     return EXIT_OK
@@ -164,12 +261,45 @@ def _invoke(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _ask(args: argparse.Namespace) -> int:
+    from langchain_sagemaker._ask import ask, read_documents
+    from langchain_sagemaker.errors import SagemakerEndpointError
+    from langchain_sagemaker.llms import SagemakerEndpoint
+
+    try:
+        llm = SagemakerEndpoint(
+            endpoint_name=args.endpoint,
+            content_handler=args.handler,
+            region_name=args.region,
+            credentials_profile_name=args.profile,
+            endpoint_url=args.endpoint_url,
+            max_input_tokens=args.max_input_tokens,
+        )
+        out = ask(
+            llm,
+            args.question,
+            read_documents(args.files),
+            chain_type=args.chain_type,
+            show_progress=not args.no_progress,
+        )
+    except (SagemakerEndpointError, ValueError) as exc:
+        print(f"\nerror: {exc}", file=sys.stderr)
+        return _exit_code(exc)
+    if args.show_steps:
+        for index, step in enumerate(out.get("intermediate_steps", []), 1):
+            print(f"[{index}] {step.strip()}")
+    print(out["output_text"].strip())
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = _parser().parse_args(argv)
     try:
         if args.command == "serve":
             return _serve(args)
+        if args.command == "ask":
+            return _ask(args)
         return _invoke(args)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED

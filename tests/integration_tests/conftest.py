@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,3 +41,34 @@ def make_llm(endpoint: LocalEndpoint) -> Any:
         )
 
     return make
+
+
+CLI = Path(sys.executable).parent / "langchain-sagemaker"
+"""The real console script installed with the package."""
+
+
+@pytest.fixture(scope="session")
+def serve_url() -> Iterator[str]:
+    """``langchain-sagemaker serve --port 0`` in a subprocess; yields its URL."""
+    proc = subprocess.Popen(
+        [str(CLI), "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = ""
+        for _ in range(50):
+            line = proc.stdout.readline()
+            match = re.search(r"(http://127\.0\.0\.1:\d+)", line)
+            if match:
+                url = match.group(1)
+                break
+        assert url, "langchain-sagemaker serve did not print its URL"
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()

@@ -20,7 +20,6 @@ from moto.server import ThreadedMotoServer
 
 SEEDS = Path(__file__).parent.parent / "fixtures" / "seeds"
 RUNNER = Path(__file__).parent / "run_as_notebook.py"
-CLI = Path(sys.executable).parent / "langchain-sagemaker"
 
 IMPORTS = {
     "from langchain_community.docstore.document import Document": (
@@ -74,32 +73,6 @@ def sts_url() -> Iterator[str]:
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def serve_url() -> Iterator[str]:
-    proc = subprocess.Popen(
-        [str(CLI), "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        url = ""
-        for _ in range(50):
-            line = proc.stdout.readline()
-            match = re.search(r"(http://127\.0\.0\.1:\d+)", line)
-            if match:
-                url = match.group(1)
-                break
-        assert url, "langchain-sagemaker serve did not print its URL"
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        if proc.stdout is not None:
-            proc.stdout.close()
 
 
 CASES = [
