@@ -146,6 +146,7 @@ def create_client(settings: ClientSettings) -> Any:
     import boto3
     from botocore.exceptions import BotoCoreError, ProfileNotFound
 
+    _protect_logs(settings)
     try:
         session = boto3.Session(**settings.session_kwargs())
         if settings.role_arn:
@@ -168,6 +169,25 @@ def create_client(settings: ClientSettings) -> Any:
     except BotoCoreError as exc:
         msg = f"Could not create the SageMaker Runtime client: {exc}"
         raise ConfigurationError(msg) from exc
+
+
+def _protect_logs(settings: ClientSettings) -> None:
+    """Mask this client's secrets in the AWS SDK's DEBUG logs."""
+    from langchain_sagemaker import _redact
+
+    _redact.remember(
+        *(
+            secret.get_secret_value()
+            for secret in (
+                settings.aws_access_key_id,
+                settings.aws_secret_access_key,
+                settings.aws_session_token,
+                settings.external_id,
+            )
+            if secret is not None
+        )
+    )
+    _redact.install()
 
 
 def _now() -> Any:
@@ -284,6 +304,7 @@ async def _hold_async_client(settings: ClientSettings) -> AsyncIterator[Any]:
     """
     from aiobotocore.session import AioSession
 
+    _protect_logs(settings)
     kwargs = settings.session_kwargs()
     session = AioSession(profile=kwargs.pop("profile_name", None))
     if settings.role_arn:
