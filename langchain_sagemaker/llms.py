@@ -17,25 +17,17 @@ from langchain_core.language_models import LLM
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 from langchain_core.runnables.config import ContextThreadPoolExecutor, run_in_executor
-from langchain_core.utils import secret_from_env
 from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
-    SecretStr,
     model_validator,
 )
 from typing_extensions import Self
 
-from langchain_sagemaker._client import (
-    AsyncClients,
-    ClientSettings,
-    create_client,
-    has_aiobotocore,
-)
+from langchain_sagemaker._base import SagemakerEndpointBase
+from langchain_sagemaker._client import AsyncClients
 from langchain_sagemaker._options import (
-    FIELD_TO_PARAM,
-    merge_custom_attributes,
     request_options,
 )
 from langchain_sagemaker._stream import Assembler, clean_stop
@@ -62,7 +54,7 @@ class _Call:
     assembler: Assembler
 
 
-class SagemakerEndpoint(LLM):
+class SagemakerEndpoint(SagemakerEndpointBase, LLM):
     r"""An LLM hosted on an Amazon SageMaker real-time endpoint.
 
     A drop-in for ``langchain_aws.llms.SagemakerEndpoint`` and
@@ -115,95 +107,6 @@ class SagemakerEndpoint(LLM):
         ```
     """
 
-    client: Any = Field(default=None, exclude=True)
-    """A boto3 ``sagemaker-runtime`` client; built from the settings if not given."""
-
-    endpoint_name: str = ""
-    """The name of the deployed SageMaker endpoint (unique within a region)."""
-
-    inference_component_name: str | None = None
-    """The inference component to invoke on the endpoint, if it hosts several."""
-
-    target_variant: str | None = None
-    """The production variant to send requests to (``TargetVariant``)."""
-
-    target_model: str | None = None
-    """The model of a multi-model endpoint to invoke (``TargetModel``).
-
-    Not accepted by the response-stream API; left out when streaming.
-    """
-
-    target_container_hostname: str | None = None
-    """The container of a multi-container endpoint (``TargetContainerHostname``)."""
-
-    custom_attributes: str | None = None
-    """Opaque ``k=v`` attributes passed to the container (``CustomAttributes``)."""
-
-    accept_eula: bool = False
-    """Add ``accept_eula=true`` to the custom attributes (JumpStart Llama models)."""
-
-    inference_id: str | None = None
-    """An id recorded with the request in SageMaker's logs (``InferenceId``)."""
-
-    session_id: str | None = None
-    """A stateful session id, or ``"NEW_SESSION"`` to open one (``SessionId``)."""
-
-    enable_explanations: str | None = None
-    """A SageMaker Clarify explanation filter (``EnableExplanations``).
-
-    Not accepted by the response-stream API; left out when streaming.
-    """
-
-    region_name: str | None = ""
-    """The AWS region, e.g. ``"us-west-2"``.
-
-    Falls back to AWS_REGION / AWS_DEFAULT_REGION, then the profile's region.
-    """
-
-    credentials_profile_name: str | None = None
-    """A profile in ``~/.aws/credentials`` or ``~/.aws/config``.
-
-    If not set, boto3's default credential chain is used.
-    """
-
-    aws_access_key_id: SecretStr | None = Field(
-        default_factory=secret_from_env("AWS_ACCESS_KEY_ID", default=None)
-    )
-    """AWS access key id (default: AWS_ACCESS_KEY_ID)."""
-
-    aws_secret_access_key: SecretStr | None = Field(
-        default_factory=secret_from_env("AWS_SECRET_ACCESS_KEY", default=None)
-    )
-    """AWS secret access key (default: AWS_SECRET_ACCESS_KEY)."""
-
-    aws_session_token: SecretStr | None = Field(
-        default_factory=secret_from_env("AWS_SESSION_TOKEN", default=None)
-    )
-    """AWS session token for temporary credentials (default: AWS_SESSION_TOKEN)."""
-
-    role_arn: str | None = None
-    """An IAM role to assume for calling the endpoint (e.g. cross-account).
-
-    The source credentials (profile, keys or the default chain) call
-    ``sts:AssumeRole``; the temporary credentials are refreshed before they
-    expire, so the object keeps working past the role session's duration.
-    """
-
-    role_session_name: str = "langchain-sagemaker"
-    """The ``RoleSessionName`` used with ``role_arn``."""
-
-    external_id: SecretStr | None = None
-    """The ``ExternalId`` the role's trust policy requires, if any."""
-
-    duration_seconds: int | None = Field(default=None, ge=900, le=43200)
-    """How long each assumed-role session lasts (900-43200 s; STS default 3600)."""
-
-    config: Any = Field(default=None, exclude=True)
-    """A ``botocore.config.Config`` for the client (merged over our retry defaults)."""
-
-    endpoint_url: str | None = None
-    """A custom SageMaker Runtime URL (else AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME)."""
-
     content_handler: Any = "tgi"
     """How prompts become request bodies and responses become text.
 
@@ -218,24 +121,6 @@ class SagemakerEndpoint(LLM):
     model_kwargs: dict[str, Any] | None = None
     """Parameters for the model, merged with per-call kwargs (the call wins)."""
 
-    endpoint_kwargs: dict[str, Any] | None = None
-    """Extra arguments for ``invoke_endpoint`` (e.g. ``CustomAttributes``)."""
-
-    connect_timeout: float = Field(default=10.0, gt=0)
-    """Seconds to wait for a connection to SageMaker Runtime. (default: 10)
-
-    A ``connect_timeout`` set in ``config`` wins.
-    """
-
-    read_timeout: float = Field(default=70.0, gt=0)
-    """Seconds to wait for each read of the response. (default: 70)
-
-    Just over SageMaker's own 60-second limit for a real-time invocation, so
-    the service's error arrives first; when streaming, it bounds the gap
-    between two events, so a stalled stream ends in ``EndpointTimeoutError``
-    instead of hanging. A ``read_timeout`` set in ``config`` wins.
-    """
-
     max_input_tokens: int | None = Field(default=None, ge=1)
     """The model's input limit in tokens, if you know it.
 
@@ -243,74 +128,15 @@ class SagemakerEndpoint(LLM):
     fit (``PromptTooLongError``) and map_reduce / refine split documents to fit.
     """
 
-    max_concurrency: int = Field(default=32, ge=1)
-    """How many requests ``batch`` / ``abatch`` keep in flight at once.
-
-    A ``max_concurrency`` in the RunnableConfig lowers it per call. The
-    connection pool of clients built here is sized to match. (default: 32)
-    """
-
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
-    _client_injected: bool = PrivateAttr(default=False)
     _handler: ModelHandler | LegacyHandler = PrivateAttr()
-    _async_clients: AsyncClients | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
-    def _set_client(self) -> Self:
-        """Resolve the content handler; build the boto3 client unless injected."""
+    def _resolve_handler(self) -> Self:
+        """Resolve the content handler once (a name becomes a handler)."""
         self._handler = resolve_handler(self.content_handler)
-        self._client_injected = self.client is not None
-        if self.client is None:
-            self.client = create_client(self._client_settings())
         return self
-
-    def _native_async(self) -> AsyncClients | None:
-        """The aiobotocore clients, or None to run the sync client in threads.
-
-        Threads are used when a sync ``client`` was injected (it is honoured
-        as is) or when the ``async`` extra (aiobotocore) is not installed.
-        """
-        if self._client_injected or not has_aiobotocore():
-            return None
-        if self._async_clients is None:
-            self._async_clients = AsyncClients(self._client_settings())
-        return self._async_clients
-
-    async def aclose(self) -> None:
-        """Close the current event loop's async client (optional).
-
-        It is closed automatically when the event loop shuts down.
-        """
-        if self._async_clients is not None:
-            await self._async_clients.aclose()
-
-    def _client_settings(self) -> ClientSettings:
-        return ClientSettings(
-            region_name=self.region_name or None,
-            credentials_profile_name=self.credentials_profile_name,
-            aws_access_key_id=self.aws_access_key_id,
-            aws_secret_access_key=self.aws_secret_access_key,
-            aws_session_token=self.aws_session_token,
-            endpoint_url=self.endpoint_url,
-            config=self.config,
-            max_pool_connections=self.max_concurrency,
-            connect_timeout=self.connect_timeout,
-            read_timeout=self.read_timeout,
-            role_arn=self.role_arn,
-            role_session_name=self.role_session_name,
-            external_id=self.external_id,
-            duration_seconds=self.duration_seconds,
-        )
-
-    @property
-    def lc_secrets(self) -> dict[str, str]:
-        """Secrets are serialized as references to environment variables."""
-        return {
-            "aws_access_key_id": "AWS_ACCESS_KEY_ID",
-            "aws_secret_access_key": "AWS_SECRET_ACCESS_KEY",
-            "aws_session_token": "AWS_SESSION_TOKEN",
-        }
 
     @property
     def _llm_type(self) -> str:
@@ -345,14 +171,6 @@ class SagemakerEndpoint(LLM):
         params = {**(self.model_kwargs or {}), **kwargs}
         params.pop("endpoint_kwargs", None)
         return params
-
-    def _option_fields(self) -> dict[str, Any]:
-        fields = {name: getattr(self, name) for name in FIELD_TO_PARAM}
-        fields["custom_attributes"] = merge_custom_attributes(
-            "accept_eula=true" if self.accept_eula else None,
-            self.custom_attributes,
-        )
-        return fields
 
     def _prepare(
         self,
