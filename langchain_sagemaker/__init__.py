@@ -20,6 +20,12 @@ from langchain_sagemaker.handlers import (
     list_handlers,
     register_handler,
 )
+from langchain_sagemaker.embeddings import SagemakerEndpointEmbeddings
+from langchain_sagemaker.handlers.embeddings import (
+    EmbeddingsContentHandler,
+    get_embedding_handler,
+    list_embedding_handlers,
+)
 from langchain_sagemaker.llms import SagemakerEndpoint
 
 try:
@@ -29,13 +35,17 @@ except metadata.PackageNotFoundError:  # pragma: no cover - source checkout
 
 __all__ = [
     "ContentHandlerBase",
+    "EmbeddingsContentHandler",
     "LLMContentHandler",
     "ModelHandler",
     "QAChain",
     "SagemakerEndpoint",
+    "SagemakerEndpointEmbeddings",
     "__version__",
     "create_qa_chain",
+    "get_embedding_handler",
     "get_handler",
+    "list_embedding_handlers",
     "list_handlers",
     "load_qa_chain",
     "register_handler",
