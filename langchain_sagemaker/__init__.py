@@ -12,6 +12,7 @@ Example:
 from importlib import metadata
 
 from langchain_sagemaker.chains import QAChain, create_qa_chain, load_qa_chain
+from langchain_sagemaker.embeddings import SagemakerEndpointEmbeddings
 from langchain_sagemaker.handlers import (
     ContentHandlerBase,
     LLMContentHandler,
@@ -20,7 +21,6 @@ from langchain_sagemaker.handlers import (
     list_handlers,
     register_handler,
 )
-from langchain_sagemaker.embeddings import SagemakerEndpointEmbeddings
 from langchain_sagemaker.handlers.embeddings import (
     EmbeddingsContentHandler,
     get_embedding_handler,
