@@ -20,19 +20,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from langchain_sagemaker.local.auth import (
+    DEFAULT_ACCESS_KEY,
+    DEFAULT_SECRET_KEY,
+    SigV4Verifier,
+)
 from langchain_sagemaker.local.container import Container, get_container
+from langchain_sagemaker.local.faults import FaultSpec, parse_fault
 from langchain_sagemaker.local.forward import ForwardContainer
 from langchain_sagemaker.local.models import get_model
 from langchain_sagemaker.local.models.base import Model
-from langchain_sagemaker.local.runtime import RequestLog, SageMakerRuntime
+from langchain_sagemaker.local.runtime import (
+    DEFAULT_SESSION_TTL_S,
+    EndpointOptions,
+    RequestLog,
+    SageMakerRuntime,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_sagemaker_runtime import SageMakerRuntimeClient
@@ -94,6 +106,24 @@ class LocalEndpoint:
         shutdown_timeout_s: How long :meth:`stop` lets requests still being
             answered finish (aiohttp waits up to twice this) before cutting
             them off.
+        fault: Fault spec given to every request of this endpoint that does
+            not choose its own (``CustomAttributes="lsm-fault=..."``); see
+            :mod:`langchain_sagemaker.local.faults`.
+        variants: Production variant names (default ``["AllTraffic"]``); the
+            first answers requests without ``TargetVariant``.
+        inference_components: Inference components the endpoint hosts; when
+            given, ``InferenceComponentName`` is required and checked.
+        target_models: Models of a multi-model endpoint; when given,
+            ``TargetModel`` is checked (an empty list refuses it).
+        session_ttl_s: Lifetime of stateful sessions.
+        verify_sigv4: Check every request's SigV4 signature against
+            ``access_key``/``secret_key`` (and ``credentials``).
+        access_key: Access key id clients sign with (and :meth:`client`
+            uses).
+        secret_key: Its secret access key.
+        session_token: When set, the ``X-Amz-Security-Token`` requests must
+            carry (and :meth:`client` sends); when ``None`` any is accepted.
+        credentials: More accepted access key ids, to their secret keys.
         **container_options: Options of the container dialect, e.g.
             ``latency_ms``, ``default_return_full_text``.
     """
@@ -110,23 +140,53 @@ class LocalEndpoint:
         stream_split_seed: int | None = None,
         stream_timeout_s: float | None = None,
         shutdown_timeout_s: float = 1.0,
+        *,
+        fault: str | FaultSpec | None = None,
+        variants: Iterable[str] | None = None,
+        inference_components: Iterable[str] | None = None,
+        target_models: Iterable[str] | None = None,
+        session_ttl_s: float = DEFAULT_SESSION_TTL_S,
+        verify_sigv4: bool = False,
+        access_key: str = DEFAULT_ACCESS_KEY,
+        secret_key: str = DEFAULT_SECRET_KEY,
+        session_token: str | None = None,
+        credentials: Mapping[str, str] | None = None,
         **container_options: Any,
     ) -> None:
         self._shutdown_timeout_s = shutdown_timeout_s
+        self._access_key = access_key
+        self._secret_key = secret_key
+        self._session_token = session_token
         self._endpoint_name = endpoint_name
         self._host = host
         self._port = port
         self._region_name = region_name or _DEFAULT_REGION
         region_name = self._region_name
+        verifier = None
+        if verify_sigv4:
+            verifier = SigV4Verifier(
+                {access_key: secret_key, **(credentials or {})},
+                session_token=session_token,
+            )
+        options = EndpointOptions.build(
+            fault=fault,
+            variants=variants,
+            inference_components=inference_components,
+            target_models=target_models,
+        )
         self.runtime = SageMakerRuntime(
-            {
-                endpoint_name: build_container(
-                    container, model, forward_url=forward_url, **container_options
-                )
-            },
             region_name=region_name,
             stream_split_seed=stream_split_seed,
             stream_timeout_s=stream_timeout_s,
+            verifier=verifier,
+            session_ttl_s=session_ttl_s,
+        )
+        self.runtime.add_endpoint(
+            endpoint_name,
+            build_container(
+                container, model, forward_url=forward_url, **container_options
+            ),
+            options,
         )
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -287,8 +347,10 @@ class LocalEndpoint:
         """Environment variables that point AWS SDKs at this endpoint.
 
         Args:
-            credentials: Also include dummy ``AWS_ACCESS_KEY_ID`` and
-                ``AWS_SECRET_ACCESS_KEY`` (``"testing"``).
+            credentials: Also include ``AWS_ACCESS_KEY_ID`` and
+                ``AWS_SECRET_ACCESS_KEY`` (the endpoint's ``access_key`` and
+                ``secret_key``, ``"testing"`` by default), and
+                ``AWS_SESSION_TOKEN`` when it has a session token.
 
         Returns:
             ``AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME``, ``AWS_REGION`` and
@@ -300,8 +362,10 @@ class LocalEndpoint:
             "AWS_DEFAULT_REGION": self._region_name,
         }
         if credentials:
-            env["AWS_ACCESS_KEY_ID"] = "testing"
-            env["AWS_SECRET_ACCESS_KEY"] = "testing"
+            env["AWS_ACCESS_KEY_ID"] = self._access_key
+            env["AWS_SECRET_ACCESS_KEY"] = self._secret_key
+            if self._session_token is not None:
+                env["AWS_SESSION_TOKEN"] = self._session_token
         return env
 
     @property
@@ -316,7 +380,8 @@ class LocalEndpoint:
 
         Args:
             **kwargs: Passed to ``boto3.session.Session.client``; they override
-                the endpoint URL, region and dummy credentials set here.
+                the endpoint URL, region and the endpoint's credentials
+                (``access_key``, ``secret_key``, ``session_token``) set here.
 
         Returns:
             The client.
@@ -326,10 +391,12 @@ class LocalEndpoint:
         options: dict[str, Any] = {
             "endpoint_url": self.url,
             "region_name": self._region_name,
-            "aws_access_key_id": "testing",
-            "aws_secret_access_key": "testing",
+            "aws_access_key_id": self._access_key,
+            "aws_secret_access_key": self._secret_key,
             **kwargs,
         }
+        if self._session_token is not None:
+            options.setdefault("aws_session_token", self._session_token)
         client = boto3.session.Session().client("sagemaker-runtime", **options)
         self._clients.append(client)
         return client
@@ -341,6 +408,10 @@ class LocalEndpoint:
         model: str | Model = "reader",
         *,
         forward_url: str | None = None,
+        fault: str | FaultSpec | None = None,
+        variants: Iterable[str] | None = None,
+        inference_components: Iterable[str] | None = None,
+        target_models: Iterable[str] | None = None,
         **container_options: Any,
     ) -> None:
         """Serve one more endpoint, by name, from the same runtime.
@@ -350,6 +421,10 @@ class LocalEndpoint:
             container: Dialect name or container instance.
             model: Model name or model instance.
             forward_url: Forward this endpoint to a real container instead.
+            fault: Fault spec for the endpoint's requests.
+            variants: Production variant names.
+            inference_components: Inference components hosted.
+            target_models: Models of a multi-model endpoint.
             **container_options: Options of the container dialect.
         """
         self.runtime.add_endpoint(
@@ -357,7 +432,37 @@ class LocalEndpoint:
             build_container(
                 container, model, forward_url=forward_url, **container_options
             ),
+            EndpointOptions.build(
+                fault=fault,
+                variants=variants,
+                inference_components=inference_components,
+                target_models=target_models,
+            ),
         )
+
+    def set_fault(
+        self, fault: str | FaultSpec | None, endpoint_name: str | None = None
+    ) -> None:
+        """Change the fault of an endpoint (default: the first one served).
+
+        Also resets the ``fail-times`` counters.
+
+        Args:
+            fault: Fault spec, or ``None`` for none.
+            endpoint_name: The endpoint; defaults to ``endpoint_name`` given
+                at construction.
+        """
+        name = self._endpoint_name if endpoint_name is None else endpoint_name
+        if name not in self.runtime.endpoints:
+            raise KeyError(f"no endpoint {name!r}")
+        spec = parse_fault(fault) if isinstance(fault, str) else fault
+        current = self.runtime.options.get(name, EndpointOptions())
+        self.runtime.set_options(name, dataclasses.replace(current, fault=spec))
+        self.reset_faults()
+
+    def reset_faults(self) -> None:
+        """Reset the ``fail-times`` attempt counters: each fails anew."""
+        self.runtime.fault_counters.reset()
 
 
 def _bound_port(runner: web.AppRunner) -> int:
@@ -379,6 +484,14 @@ def serve_forever(
     stream_split_seed: int | None = None,
     stream_timeout_s: float | None = None,
     announce: Callable[[str], None] | None = None,
+    fault: str | None = None,
+    variants: Iterable[str] | None = None,
+    inference_components: Iterable[str] | None = None,
+    target_models: Iterable[str] | None = None,
+    verify_sigv4: bool = False,
+    access_key: str = DEFAULT_ACCESS_KEY,
+    secret_key: str = DEFAULT_SECRET_KEY,
+    session_token: str | None = None,
     **container_options: Any,
 ) -> None:
     """Serve a local endpoint in the foreground until Ctrl-C or SIGTERM.
@@ -397,6 +510,15 @@ def serve_forever(
         stream_split_seed: Re-split streamed answers at seeded positions.
         stream_timeout_s: End streams running longer than this.
         announce: Called with each line to print (default: stdout).
+        fault: Fault spec for every request (see
+            :mod:`langchain_sagemaker.local.faults`).
+        variants: Production variant names.
+        inference_components: Inference components hosted.
+        target_models: Models of a multi-model endpoint.
+        verify_sigv4: Check every request's SigV4 signature.
+        access_key: Access key id accepted when verifying.
+        secret_key: Its secret access key.
+        session_token: Session token requests must carry, if any.
         **container_options: Options of the container dialect.
     """
     endpoint = LocalEndpoint(
@@ -409,6 +531,14 @@ def serve_forever(
         forward_url=forward_url,
         stream_split_seed=stream_split_seed,
         stream_timeout_s=stream_timeout_s,
+        fault=fault,
+        variants=variants,
+        inference_components=inference_components,
+        target_models=target_models,
+        verify_sigv4=verify_sigv4,
+        access_key=access_key,
+        secret_key=secret_key,
+        session_token=session_token,
         **container_options,
     )
 
@@ -434,6 +564,10 @@ def serve_forever(
                 f"AWS_REGION={endpoint.region_name} "
                 f"AWS_DEFAULT_REGION={endpoint.region_name}"
             )
+            if verify_sigv4:
+                say(f"SigV4 signatures are verified (access key {access_key!r})")
+            if fault is not None:
+                say(f"Every request gets the fault {fault!r}")
             while not stop.wait(0.5):
                 pass
     finally:
