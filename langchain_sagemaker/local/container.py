@@ -131,7 +131,17 @@ ContainerFactory = Callable[..., Container]
 
 # Built-in dialects, imported on first use so that the dialect modules may
 # import this one.
-_BUILTIN: dict[str, str] = {"tgi": "langchain_sagemaker.local.tgi:TGIContainer"}
+_BUILTIN: dict[str, str] = {
+    "tgi": "langchain_sagemaker.local.tgi:TGIContainer",
+    "tgi-messages": "langchain_sagemaker.local.tgi_messages:TGIMessagesContainer",
+    "openai": "langchain_sagemaker.local.openai:OpenAIContainer",
+    "lmi": "langchain_sagemaker.local.lmi:LMIContainer",
+    "hf-toolkit": "langchain_sagemaker.local.hf_toolkit:HFToolkitContainer",
+    "jumpstart-flan-t5": "langchain_sagemaker.local.jumpstart:JumpStartFlanT5Container",
+    "jumpstart-llama": "langchain_sagemaker.local.jumpstart:jumpstart_llama",
+    "jumpstart-mistral": "langchain_sagemaker.local.jumpstart:JumpStartMistralContainer",
+    "jumpstart-falcon": "langchain_sagemaker.local.jumpstart:JumpStartFalconContainer",
+}
 _REGISTRY: dict[str, ContainerFactory] = {}
 
 

@@ -42,11 +42,12 @@ import asyncio
 import json
 import random
 import re
-import zlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from langchain_sagemaker.local.common import WORD as _WORD
+from langchain_sagemaker.local.common import compact_json, synth_token
 from langchain_sagemaker.local.container import ContainerRequest, ContainerResponse
 from langchain_sagemaker.local.models.base import Model
 
@@ -60,7 +61,6 @@ _DEFAULT_GENERATION_LENGTH = 1024
 _U32_MAX = 2**32 - 1
 _I32_MIN, _I32_MAX = -(2**31), 2**31 - 1
 _U64_MAX = 2**64 - 1
-_WORD = re.compile(r"\w+|[^\w\s]")
 
 
 class TGIRequestError(Exception):
@@ -81,7 +81,7 @@ class TGIRequestError(Exception):
 
 def _dumps(value: Any) -> bytes:
     # serde_json's compact form; like serde it leaves non-ASCII unescaped.
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    return compact_json(value)
 
 
 def _tgi_error(status: int, message: str, error_type: str) -> TGIRequestError:
@@ -292,12 +292,12 @@ class _Valid:
 def _token(
     text: str, *, special: bool = False, token_id: int | None = None
 ) -> dict[str, Any]:
-    digest = zlib.crc32(text.encode("utf-8"))
+    token = synth_token(text, special=special, token_id=token_id)
     return {
-        "id": token_id if token_id is not None else 3 + digest % 31997,
-        "text": text,
-        "logprob": -((digest >> 8) % 4000) / 1000,
-        "special": special,
+        "id": token.id,
+        "text": token.text,
+        "logprob": token.logprob,
+        "special": token.special,
     }
 
 

@@ -1,0 +1,140 @@
+"""The wrapper's own cost per call: ``invoke`` against a 0 ms local endpoint.
+
+Three clients call the same echo endpoint with the same short prompt, in
+interleaved rounds (so drift hits all of them alike), after a warm-up:
+
+* raw boto3: ``invoke_endpoint`` + read the body + ``json.loads``;
+* langchain-aws ``SagemakerEndpoint.invoke`` with a TGI ``LLMContentHandler``;
+* ours ``SagemakerEndpoint.invoke`` with ``content_handler="tgi"``.
+
+Reports median and p90 wall latency, client CPU per call, and ratios to raw
+boto3. The server runs in a subprocess, so CPU is the client's alone.
+
+Run: ``uv run --all-extras --group bench python benchmarks/latency.py``
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (
+    Server,
+    aws_llm,
+    fmt,
+    json_arg,
+    median,
+    our_llm,
+    percentile,
+    raw_client,
+    table,
+    tgi_body,
+    write_json,
+)
+
+N_CALLS = 300
+N_WARMUP = 30
+PROMPT = "Hello there, how are you today?"
+PARAMS: dict[str, Any] = {"max_new_tokens": 16, "return_full_text": False}
+
+
+def make_callers(url: str) -> dict[str, Callable[[], str]]:
+    client = raw_client(url)
+
+    def raw() -> str:
+        response = client.invoke_endpoint(
+            EndpointName="bench",
+            ContentType="application/json",
+            Accept="application/json",
+            Body=tgi_body(PROMPT, PARAMS),
+        )
+        return str(json.loads(response["Body"].read())[0]["generated_text"])
+
+    aws = aws_llm(url, model_kwargs=dict(PARAMS))
+    ours = our_llm(url, model_kwargs=dict(PARAMS))
+    return {
+        "raw boto3": raw,
+        "langchain-aws invoke": lambda: aws.invoke(PROMPT),
+        "ours invoke": lambda: ours.invoke(PROMPT),
+    }
+
+
+def run(n_calls: int = N_CALLS, n_warmup: int = N_WARMUP) -> dict[str, Any]:
+    with Server(latency_ms=0, default_return_full_text=False) as server:
+        callers = make_callers(server.url)
+        names = list(callers)
+        for name in names:
+            answer = callers[name]()
+            if answer != PROMPT:
+                raise AssertionError(f"{name} answered {answer!r}")
+            for _ in range(n_warmup):
+                callers[name]()
+        wall: dict[str, list[float]] = {n: [] for n in names}
+        cpu: dict[str, list[float]] = {n: [] for n in names}
+        for i in range(n_calls):
+            # rotate the order every round so no client always goes first
+            for k in range(len(names)):
+                name = names[(i + k) % len(names)]
+                call = callers[name]
+                c0, w0 = time.process_time(), time.perf_counter()
+                call()
+                w1, c1 = time.perf_counter(), time.process_time()
+                wall[name].append(w1 - w0)
+                cpu[name].append(c1 - c0)
+    results: dict[str, Any] = {"n_calls": n_calls, "rows": {}}
+    for name in names:
+        results["rows"][name] = {
+            "median_us": median(wall[name]) * 1e6,
+            "p90_us": percentile(wall[name], 0.9) * 1e6,
+            "cpu_us": sum(cpu[name]) / len(cpu[name]) * 1e6,
+        }
+    return results
+
+
+def render(results: dict[str, Any]) -> str:
+    rows = results["rows"]
+    base = rows["raw boto3"]
+    out = []
+    for name, r in rows.items():
+        out.append(
+            [
+                name,
+                fmt(r["median_us"], ".0f"),
+                fmt(r["p90_us"], ".0f"),
+                fmt(r["median_us"] / base["median_us"], ".2f", "x"),
+                fmt(r["median_us"] - base["median_us"], "+.0f"),
+                fmt(r["cpu_us"], ".0f"),
+                fmt(r["cpu_us"] / base["cpu_us"], ".2f", "x"),
+            ]
+        )
+    return table(
+        f"invoke latency, 0 ms echo endpoint, short prompt, "
+        f"N={results['n_calls']} calls each (after warm-up)",
+        [
+            "client",
+            "median µs",
+            "p90 µs",
+            "vs raw",
+            "overhead µs",
+            "CPU µs/call",
+            "CPU vs raw",
+        ],
+        out,
+    )
+
+
+def main(argv: list[str]) -> int:
+    results = run()
+    print(render(results))
+    write_json(json_arg(argv), results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
