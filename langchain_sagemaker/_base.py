@@ -133,11 +133,11 @@ class SagemakerEndpointBase(BaseModel):
     instead of hanging. A ``read_timeout`` set in ``config`` wins.
     """
 
-    max_concurrency: int = Field(default=32, ge=1)
+    max_concurrency: int = Field(default=64, ge=1)
     """How many requests ``batch`` / ``abatch`` keep in flight at once.
 
     A ``max_concurrency`` in the RunnableConfig lowers it per call. The
-    connection pool of clients built here is sized to match. (default: 32)
+    connection pool of clients built here is sized to match. (default: 64)
     """
 
     _client_injected: bool = PrivateAttr(default=False)

@@ -122,7 +122,7 @@ def default_config(config: Any, settings: ClientSettings | None = None) -> Any:
 
     settings = settings or ClientSettings()
     ours = Config(
-        retries={"mode": "standard", "max_attempts": 3},
+        retries={"mode": "standard", "total_max_attempts": 3},
         user_agent_extra=USER_AGENT,
         max_pool_connections=max(10, settings.max_pool_connections),
         connect_timeout=settings.connect_timeout,

@@ -8,7 +8,6 @@ through the same stop filter and chunk assembly.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -23,6 +22,7 @@ __all__ = [
     "LineDecoder",
     "SSEDecoder",
     "StopFilter",
+    "TextBuffer",
     "clean_stop",
     "make_decoder",
 ]
@@ -87,16 +87,30 @@ class SSEDecoder:
     A blank line ends an event; ``close()`` flushes an event left without one.
     """
 
+    _FIELDS = (b"event:", b"id:", b"retry:", b"event", b"id", b"retry")
+
     def __init__(self, max_event_bytes: int = MAX_EVENT_BYTES) -> None:
         self._buffer = bytearray()
         self._data: list[bytes] = []
         self._data_bytes = 0
         self._max = max_event_bytes
+        self.unrecognized = b""
+        """The start of the first line that is not SSE (for error messages)."""
 
     def feed(self, data: bytes) -> list[bytes]:
         """Add bytes; return the payloads of the events they complete."""
         if not data:
             return []
+        if (
+            not self._buffer
+            and not self._data
+            and data.startswith(b"data:")
+            and data.endswith(b"\n\n")
+            and data.count(b"\n", 0, -2) == 0
+        ):
+            # The common case: one whole single-line event per PayloadPart.
+            value = data[5:-2].rstrip(b"\r")
+            return [value[1:] if value.startswith(b" ") else value]
         start = len(self._buffer)
         self._buffer += data
         events: list[bytes] = []
@@ -119,12 +133,14 @@ class SSEDecoder:
         """End of stream: flush a last line and event left unterminated."""
         events: list[bytes] = []
         if self._buffer:
-            self._line(bytes(self._buffer).rstrip(b"\r"), events)
+            # A last line cut off mid-way may be a cut ``data:`` line; only
+            # if it cannot be one does it count as content in another framing.
+            self._line(bytes(self._buffer).rstrip(b"\r"), events, complete=False)
             self._buffer.clear()
         self._line(b"", events)
         return events
 
-    def _line(self, line: bytes, events: list[bytes]) -> None:
+    def _line(self, line: bytes, events: list[bytes], complete: bool = True) -> None:
         if not line:
             if self._data:
                 events.append(b"\n".join(self._data))
@@ -136,6 +152,13 @@ class SSEDecoder:
             value = value[1:] if value.startswith(b" ") else value
             self._data.append(value)
             self._data_bytes += len(value) + 1
+        elif not (
+            self.unrecognized
+            or line.startswith(b":")
+            or line.startswith(self._FIELDS)
+            or (not complete and b"data:".startswith(line[:5]))
+        ):
+            self.unrecognized = line[:300]
         # comments (":...") and other fields are ignored
 
 
@@ -204,6 +227,37 @@ class StopFilter:
         return 0
 
 
+class TextBuffer:
+    """Accumulates text pieces in linear time and near-linear memory.
+
+    (``io.StringIO`` keeps every written piece alive until it has 100,000 of
+    them, which costs ~50 bytes per streamed token.) Pieces are joined in
+    blocks of :attr:`BLOCK`, so the buffer holds few objects.
+    """
+
+    BLOCK = 256
+
+    def __init__(self) -> None:
+        self._blocks: list[str] = []
+        self._pieces: list[str] = []
+
+    def write(self, text: str) -> None:
+        """Append ``text``."""
+        self._pieces.append(text)
+        if len(self._pieces) >= self.BLOCK:
+            self._blocks.append("".join(self._pieces))
+            self._pieces = []
+
+    def getvalue(self) -> str:
+        """Everything written so far."""
+        if self._pieces:
+            self._blocks.append("".join(self._pieces))
+            self._pieces = []
+        if len(self._blocks) > 1:
+            self._blocks = ["".join(self._blocks)]
+        return self._blocks[0] if self._blocks else ""
+
+
 class Assembler:
     """Turn a handler's deltas into ``GenerationChunk``s with stops applied.
 
@@ -222,7 +276,8 @@ class Assembler:
         self.finish_reason: str | None = None
         self.usage: dict[str, int] = {}
         self.done = False
-        self._text = io.StringIO()
+        self.events = 0
+        self._text = TextBuffer()
 
     @property
     def stopped(self) -> bool:
@@ -233,6 +288,23 @@ class Assembler:
     def text(self) -> str:
         """All text emitted so far."""
         return self._text.getvalue()
+
+    def _not_the_framing(self) -> ResponseParseError | None:
+        """The error for a stream none of whose content was in the expected framing."""
+        seen = getattr(self.decoder, "unrecognized", b"")
+        if self.events or not seen:
+            return None
+        from langchain_sagemaker.handlers._detect import candidates_for
+
+        snippet = seen.decode("utf-8", "replace")
+        name = getattr(self.handler, "name", type(self.handler).__name__)
+        msg = (
+            f"The response stream is not server-sent events as the {name!r} "
+            "content handler expects (no `data:` lines). What to do: pick the "
+            "handler for the model container (see list_handlers()), or "
+            '"auto".'
+        )
+        return ResponseParseError(msg, snippet=snippet, candidates=candidates_for(seen))
 
     def feed_event(self, event: Mapping[str, Any]) -> list[GenerationChunk]:
         """Feed one event of the SageMaker response stream."""
@@ -257,6 +329,9 @@ class Assembler:
                 if not marker:
                     raise
                 cut_off = exc  # the last event was cut off in the middle
+        wrong = self._not_the_framing()
+        if wrong is not None:
+            raise wrong
         if not self.stopped and not self.done and marker:
             msg = (
                 "The response stream ended before the model container finished "
@@ -286,6 +361,7 @@ class Assembler:
         for data in events:
             if self.stopped or self.done:
                 break
+            self.events += 1
             delta = self.handler.parse_event(data)
             if delta is not None:
                 chunks.extend(self._apply(delta))
@@ -307,7 +383,7 @@ class Assembler:
         if not text:
             return []
         self._text.write(text)
-        return [GenerationChunk(text=text)]
+        return [GenerationChunk.model_construct(text=text, generation_info=None)]
 
     def _finish(self, rest: str) -> list[GenerationChunk]:
         if self.stops.stopped:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -52,6 +51,7 @@ class _Call:
     operation: str
     params: dict[str, Any]
     assembler: Assembler
+    stream: bool
 
 
 class SagemakerEndpoint(SagemakerEndpointBase, LLM):
@@ -208,24 +208,17 @@ class SagemakerEndpoint(SagemakerEndpointBase, LLM):
         operation = (
             "invoke_endpoint_with_response_stream" if stream else "invoke_endpoint"
         )
-        return _Call(operation, call, Assembler(handler, stops))
+        return _Call(operation, call, Assembler(handler, stops), stream)
 
     # -- the one I/O loop ---------------------------------------------------
 
-    def _chunks(
-        self,
-        prompt: str,
-        stop: list[str] | None,
-        kwargs: Mapping[str, Any],
-        *,
-        stream: bool,
-    ) -> Iterator[GenerationChunk]:
-        """Call the endpoint and yield chunks (one response or a stream)."""
-        call = self._prepare(prompt, stop, kwargs, stream=stream)
+    def _chunks(self, call: _Call) -> Iterator[GenerationChunk]:
+        """Make the prepared call and yield chunks (one response or a stream)."""
         asm = call.assembler
         try:
             response = getattr(self.client, call.operation)(**call.params)
-            if not stream:
+            call.params.pop("Body", None)  # do not hold the prompt during a stream
+            if not call.stream:
                 yield from asm.feed_body(response["Body"])
                 return
             body = response["Body"]
@@ -245,21 +238,15 @@ class SagemakerEndpoint(SagemakerEndpointBase, LLM):
             ) from exc
 
     async def _achunks(
-        self,
-        prompt: str,
-        stop: list[str] | None,
-        kwargs: Mapping[str, Any],
-        *,
-        stream: bool,
-        clients: AsyncClients,
+        self, call: _Call, clients: AsyncClients
     ) -> AsyncIterator[GenerationChunk]:
         """The async twin of ``_chunks``: the same call, read with aiobotocore."""
-        call = self._prepare(prompt, stop, kwargs, stream=stream)
         asm = call.assembler
         try:
             client = await clients.get()
             response = await getattr(client, call.operation)(**call.params)
-            if not stream:
+            call.params.pop("Body", None)
+            if not call.stream:
                 for chunk in asm.feed_body(StreamLine(await response["Body"].read())):
                     yield chunk
                 return
@@ -293,8 +280,9 @@ class SagemakerEndpoint(SagemakerEndpointBase, LLM):
         ``generation_info`` (finish reason, token usage) when the container
         reported them.
         """
-        running = _RunningText()
-        for chunk in self._chunks(prompt, stop, kwargs, stream=True):
+        call = self._prepare(prompt, stop, kwargs, stream=True)
+        running = _RunningText(call.assembler)
+        for chunk in self._chunks(call):
             if chunk.text and run_manager is not None:
                 run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield running.wrap(chunk)
@@ -313,10 +301,9 @@ class SagemakerEndpoint(SagemakerEndpointBase, LLM):
             async for chunk in super()._astream(prompt, stop, run_manager, **kwargs):
                 yield chunk
             return
-        running = _RunningText()
-        async for chunk in self._achunks(
-            prompt, stop, kwargs, stream=True, clients=clients
-        ):
+        call = self._prepare(prompt, stop, kwargs, stream=True)
+        running = _RunningText(call.assembler)
+        async for chunk in self._achunks(call, clients):
             if chunk.text and run_manager is not None:
                 await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield running.wrap(chunk)
@@ -332,7 +319,7 @@ class SagemakerEndpoint(SagemakerEndpointBase, LLM):
     ) -> Generation:
         if self.streaming:
             return _collect(self._stream(prompt, stop, run_manager, **kwargs))
-        return _collect(self._chunks(prompt, stop, kwargs, stream=False))
+        return _collect(self._chunks(self._prepare(prompt, stop, kwargs, stream=False)))
 
     async def _agenerate_one(
         self,
@@ -345,7 +332,9 @@ class SagemakerEndpoint(SagemakerEndpointBase, LLM):
         chunks = (
             self._astream(prompt, stop, run_manager, **kwargs)
             if self.streaming
-            else self._achunks(prompt, stop, kwargs, stream=False, clients=clients)
+            else self._achunks(
+                self._prepare(prompt, stop, kwargs, stream=False), clients
+            )
         )
         return _collect([chunk async for chunk in chunks])
 
@@ -412,38 +401,29 @@ class SagemakerEndpoint(SagemakerEndpointBase, LLM):
 
 
 class _RunningChunk(GenerationChunk):
-    """The first chunk of a stream, which ``+=`` extends in linear time.
+    """The first chunk of a stream, which ``+=`` extends in constant time.
 
     langchain-core's ``BaseLLM.stream`` adds every chunk onto the first one
     (``generation += chunk``); ``GenerationChunk.__add__`` rebuilds the whole
-    text each time, which is quadratic in the stream's length. This chunk
-    appends into a buffer instead, and :meth:`seal` writes the full text once,
-    when the stream ends and before ``on_llm_end`` reads it.
+    text each time, which is quadratic in the stream's length. Here ``+=``
+    only merges ``generation_info``, and :meth:`seal` sets the full text once,
+    from the assembler that already holds it, before ``on_llm_end`` reads it.
     """
 
-    _rest: io.StringIO = PrivateAttr(default_factory=io.StringIO)
-    _info: dict[str, Any] = PrivateAttr(default_factory=dict)
-
     def __iadd__(self, other: GenerationChunk) -> _RunningChunk:
-        self._rest.write(other.text)
-        self._info.update(other.generation_info or {})
+        if other.generation_info:
+            self.generation_info = {
+                **(self.generation_info or {}),
+                **other.generation_info,
+            }
         return self
-
-    def seal(self) -> None:
-        """Write the accumulated text and info into the chunk's fields."""
-        rest = self._rest.getvalue()
-        if rest:
-            self.text += rest
-        if self._info:
-            self.generation_info = {**(self.generation_info or {}), **self._info}
-        self._rest = io.StringIO()
-        self._info = {}
 
 
 class _RunningText:
     """Wraps a stream's chunks so that langchain-core accumulates them linearly."""
 
-    def __init__(self) -> None:
+    def __init__(self, assembler: Assembler) -> None:
+        self._assembler = assembler
         self._first: _RunningChunk | None = None
 
     def wrap(self, chunk: GenerationChunk) -> GenerationChunk:
@@ -459,7 +439,7 @@ class _RunningText:
         """End of stream: seal the running text; an empty stream yields one chunk."""
         if self._first is None:
             return [GenerationChunk(text="")]
-        self._first.seal()
+        self._first.text = self._assembler.text
         return []
 
 

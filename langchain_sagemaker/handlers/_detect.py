@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["event_readers", "hints", "response_readers"]
+__all__ = ["candidates_for", "event_readers", "hints", "response_readers"]
 
 
 def _first(data: Any) -> Any:
@@ -135,3 +135,19 @@ def hints(data: Any) -> tuple[str, ...]:
         if key in item:
             names.update(dict.fromkeys(fits))
     return tuple(names)
+
+
+def candidates_for(raw: bytes) -> tuple[str, ...]:
+    """Built-in handlers that would read ``raw`` (a line or a body), if any."""
+    import json
+
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return ()
+    names = (
+        *event_readers(data, sse=False),
+        *response_readers(data),
+        *hints(data),
+    )
+    return tuple(dict.fromkeys(names))

@@ -1,0 +1,118 @@
+"""Every built-in handler against its container, through real boto3 over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from langchain_sagemaker import SagemakerEndpoint
+from langchain_sagemaker.errors import ConfigurationError, SagemakerEndpointError
+from langchain_sagemaker.local import LocalEndpoint
+
+PROMPT = "one two three four five six"
+
+# handler -> (container, streams, reports usage, reports finish reason)
+PAIRS: dict[str, tuple[str, bool, bool, bool]] = {
+    "tgi": ("tgi", True, True, True),
+    "tgi-messages": ("tgi-messages", True, True, True),
+    "openai": ("openai", True, True, True),
+    "openai-chat": ("openai", True, True, True),
+    "lmi": ("lmi", True, True, True),
+    "hf-toolkit": ("hf-toolkit", False, False, False),
+    "jumpstart-llama": ("jumpstart-llama", False, False, False),
+    "jumpstart-flan-t5": ("jumpstart-flan-t5", False, False, False),
+    "jumpstart-mistral": ("jumpstart-mistral", True, True, True),
+    "jumpstart-falcon": ("jumpstart-falcon", True, True, True),
+}
+
+
+@pytest.fixture(scope="module")
+def dialects() -> Iterator[LocalEndpoint]:
+    with LocalEndpoint(endpoint_name="tgi", container="tgi", model="echo") as ep:
+        for container in {c for c, *_ in PAIRS.values()} - {"tgi"}:
+            ep.add_endpoint(container, container=container, model="echo")
+        yield ep
+
+
+def _llm(ep: LocalEndpoint, handler: str, **kwargs: Any) -> SagemakerEndpoint:
+    container = PAIRS[handler][0] if handler in PAIRS else handler
+    return SagemakerEndpoint(
+        endpoint_name=container,
+        client=ep.client(),
+        content_handler=handler,
+        accept_eula=container == "jumpstart-llama",
+        model_kwargs={"temperature": 0.5} if container == "jumpstart-llama" else None,
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize("handler", sorted(PAIRS))
+def test_invoke(dialects: LocalEndpoint, handler: str) -> None:
+    _, _, usage, finish = PAIRS[handler]
+    result = _llm(dialects, handler).generate([PROMPT])
+    gen = result.generations[0][0]
+    assert gen.text.strip() == PROMPT
+    info = gen.generation_info or {}
+    if finish:
+        assert info.get("finish_reason")
+    if usage:
+        assert info["token_usage"]["completion_tokens"] >= 6
+        assert result.llm_output is not None
+    else:
+        assert "token_usage" not in info  # never invented
+
+
+@pytest.mark.parametrize("handler", sorted(h for h, p in PAIRS.items() if p[1]))
+def test_stream(dialects: LocalEndpoint, handler: str) -> None:
+    pieces = list(_llm(dialects, handler).stream(PROMPT))
+    assert "".join(pieces).strip() == PROMPT
+    assert len([p for p in pieces if p]) >= 6  # token by token
+
+
+@pytest.mark.parametrize("handler", sorted(h for h, p in PAIRS.items() if not p[1]))
+def test_non_streaming_containers_say_so(dialects: LocalEndpoint, handler: str) -> None:
+    with pytest.raises((ConfigurationError, SagemakerEndpointError)) as caught:
+        list(_llm(dialects, handler).stream(PROMPT))
+    assert "stream" in str(caught.value).lower()
+
+
+@pytest.mark.parametrize("handler", sorted(PAIRS))
+def test_stop_sequences(dialects: LocalEndpoint, handler: str) -> None:
+    llm = _llm(dialects, handler)
+    assert llm.invoke(PROMPT, stop=["four"]).strip() == "one two three"
+    if PAIRS[handler][1]:
+        assert "".join(llm.stream(PROMPT, stop=["four"])).strip() == "one two three"
+
+
+# auto sends the common {"inputs", "parameters"} body; OpenAI-compatible
+# servers (vLLM) reject it, so those need content_handler="openai" by name.
+@pytest.mark.parametrize("container", ["tgi", "lmi", "hf-toolkit", "tgi-messages"])
+def test_auto_detects_the_dialect(dialects: LocalEndpoint, container: str) -> None:
+    llm = SagemakerEndpoint(
+        endpoint_name=container, client=dialects.client(), content_handler="auto"
+    )
+    assert llm.invoke(PROMPT).strip() == PROMPT
+
+
+@pytest.mark.parametrize(
+    ("handler", "container"),
+    [
+        ("openai", "tgi"),
+        ("openai-chat", "jumpstart-flan-t5"),
+        ("lmi", "openai"),
+        ("jumpstart-flan-t5", "tgi"),
+        ("auto", "openai"),
+    ],
+)
+def test_wrong_handler_fails_with_advice(
+    dialects: LocalEndpoint, handler: str, container: str
+) -> None:
+    llm = SagemakerEndpoint(
+        endpoint_name=container, client=dialects.client(), content_handler=handler
+    )
+    with pytest.raises(SagemakerEndpointError) as caught:
+        llm.invoke(PROMPT)
+    text = str(caught.value)
+    assert "handler" in text.lower() or "What to do" in text
