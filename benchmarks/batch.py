@@ -4,8 +4,8 @@
   with ``Config(max_pool_connections=64)`` (boto3's default pool is 10
   connections): the practical limit;
 * langchain-aws ``batch`` and ``abatch``;
-* ours ``batch`` and ``abatch`` (default ``max_concurrency=32``), and as extra
-  rows the same with ``max_concurrency=64``.
+* ours ``batch`` and ``abatch`` (default ``max_concurrency=64``), and as extra
+  rows the same with ``max_concurrency=32``.
 
 Every client is warmed up first (connections open; for ``abatch`` the
 aiobotocore client of the event loop exists). The fast clients are timed
@@ -119,9 +119,10 @@ def run() -> dict[str, Any]:
             warmup=lambda: aws.ainvoke(PROMPTS[0]),
         )
 
-        for concurrency in (32, 64):
-            label = "default 32" if concurrency == 32 else "max_concurrency=64"
-            ours = our_llm(url, model_kwargs=dict(PARAMS), max_concurrency=concurrency)
+        for concurrency in (None, 32):
+            label = "default 64" if concurrency is None else "max_concurrency=32"
+            extra = {} if concurrency is None else {"max_concurrency": concurrency}
+            ours = our_llm(url, model_kwargs=dict(PARAMS), **extra)
             rows[f"ours batch ({label})"] = _time_sync(
                 "ours batch", lambda o=ours: o.batch(PROMPTS), REPEATS
             )

@@ -93,13 +93,13 @@ def summary(results: dict[str, dict[str, Any] | None]) -> list[tuple[bool, str]]
     batch = results.get("batch")
     if batch is not None:
         rows = batch["rows"]
-        ours = rows["ours abatch (default 32)"]["wall_s"]
+        ours = rows["ours abatch (default 64)"]["wall_s"]
         base = rows[batch["baseline"]]["wall_s"]
         lines.append(
             (
                 ours < ABATCH_MAX_S,
                 f"abatch 64 x 100 ms < {ABATCH_MAX_S} s: ours (default "
-                f"max_concurrency=32) {ours:.3f} s",
+                f"max_concurrency=64) {ours:.3f} s",
             )
         )
         lines.append(
@@ -109,12 +109,12 @@ def summary(results: dict[str, dict[str, Any] | None]) -> list[tuple[bool, str]]
                 f"{base / ours:.1f}x ({ours:.3f} s vs {base:.3f} s)",
             )
         )
-        wide = rows.get("ours abatch (max_concurrency=64)")
+        wide = rows.get("ours abatch (max_concurrency=32)")
         if wide is not None:
             lines.append(
                 (
                     wide["wall_s"] < ABATCH_MAX_S,
-                    f"  (info) ours abatch with max_concurrency=64: "
+                    f"  (info) ours abatch with max_concurrency=32: "
                     f"{wide['wall_s']:.3f} s, {base / wide['wall_s']:.1f}x",
                 )
             )
