@@ -1,0 +1,319 @@
+"""Answer selection for the reader: the best span or sentence, and its wording."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from langchain_sagemaker.local.models._reader_names import (
+    person_candidates,
+    place_candidates,
+)
+from langchain_sagemaker.local.models._reader_patterns import (
+    CONSEQUENCE_START,
+    EXPLANATION_START,
+)
+from langchain_sagemaker.local.models._reader_question import (
+    DURATION,
+    PERSON,
+    PLACE,
+    QUANTITY,
+    REASON,
+    TIME,
+    Question,
+)
+from langchain_sagemaker.local.models._reader_scoring import (
+    SentenceMatch,
+    score_sentences,
+    term_hits,
+)
+from langchain_sagemaker.local.models._reader_spans import (
+    CLAUSE_WORDS,
+    NUMBER_WORD,
+    Candidate,
+    duration_candidates,
+    field_candidates,
+    quantity_candidates,
+    reason_candidates,
+    time_candidates,
+)
+from langchain_sagemaker.local.models._reader_text import (
+    STOPWORDS,
+    Sentence,
+    Word,
+    has_cjk,
+    has_kana,
+    split_words,
+    stems_match,
+)
+
+EXTRACTORS: dict[str, Callable[[Sentence, Question], list[Candidate]]] = {
+    DURATION: duration_candidates,
+    TIME: time_candidates,
+    PLACE: place_candidates,
+    PERSON: person_candidates,
+    QUANTITY: quantity_candidates,
+    REASON: reason_candidates,
+}
+"""The candidate spans of each question type."""
+FALLBACK_KINDS: dict[str, tuple[str, ...]] = {
+    DURATION: (DURATION, QUANTITY),
+    TIME: (TIME,),
+    PLACE: (PLACE,),
+    PERSON: (PERSON,),
+    QUANTITY: (QUANTITY,),
+    REASON: (REASON,),
+}
+"""The span types that may answer each question type, best first."""
+
+
+def proximity(candidate: Candidate, match: SentenceMatch, cjk: bool) -> float:
+    if not match.spans:
+        return 0.0
+    distance = min(
+        max(0, start - candidate.end, candidate.start - end)
+        for start, end in match.spans
+    )
+    words = distance / (1.5 if cjk else 6.0)
+    return 1.0 / (1.0 + words / 3.0)
+
+
+def attachment(candidate: Candidate, sentence: Sentence, question: Question) -> float:
+    """Score the words right around a candidate ("12 euros *for children*")."""
+    stems = [t.key for t in question.terms if not t.cjk]
+    if not stems:
+        return 0.0
+    after = nearest_content(sentence, candidate.end, forward=True)
+    before = nearest_content(sentence, candidate.start, forward=False)
+    score = 0.0
+    if after is not None:
+        word, via_preposition = after
+        if any(stems_match(word.stem, stem) for stem in stems):
+            score += 0.8
+        elif via_preposition:
+            score -= 0.3
+    if before is not None and any(stems_match(before[0].stem, stem) for stem in stems):
+        score += 0.4
+    return score
+
+
+def nearest_content(
+    sentence: Sentence, offset: int, *, forward: bool
+) -> tuple[Word, bool] | None:
+    """Return the closest content word in the same clause.
+
+    The flag tells whether function words ("for", "the") came in between.
+    """
+    if forward:
+        words = sentence.words_after(offset, 3)
+    else:
+        words = sentence.words_before(offset, 2)
+    edge = offset
+    crossed = False
+    for word in words:
+        gap = (
+            sentence.text[edge : word.start]
+            if forward
+            else sentence.text[word.end : edge]
+        )
+        if gap.strip() or NUMBER_WORD.fullmatch(word.text.lower()):
+            return None
+        lower = word.text.lower()
+        if lower in CLAUSE_WORDS or (forward and lower == "to"):
+            return None
+        if lower not in STOPWORDS:
+            return word, crossed
+        crossed = True
+        edge = word.end if forward else word.start
+    return None
+
+
+def overlaps_question(text: str, question: Question) -> bool:
+    lowered = question.text.lower()
+    value = text.strip().lower()
+    if value in lowered:
+        return True
+    words = [w for w in split_words(text) if w.text.lower() not in STOPWORDS]
+    question_stems = {t.key for t in question.terms if not t.cjk}
+    return bool(words) and all(w.stem in question_stems for w in words)
+
+
+def best_candidate(
+    kind: str,
+    sentences: Sequence[Sentence],
+    matches: Sequence[SentenceMatch],
+    question: Question,
+    *,
+    lenient: bool = False,
+) -> tuple[int, Candidate] | None:
+    """Return the best-scoring ``kind`` span over all sentences, if any.
+
+    Only sentences that share words with the question count, unless
+    ``lenient`` (the context is already a list of answers).
+    """
+    best: tuple[float, int, Candidate] | None = None
+    for index, (sentence, match) in enumerate(zip(sentences, matches, strict=True)):
+        previous = previous_score(sentences, matches, index)
+        base = match.score + 0.3 * previous
+        if base <= 0 and question.terms and not lenient:
+            continue
+        candidates = EXTRACTORS[kind](sentence, question)
+        for candidate in [*candidates, *field_candidates(sentence, question, kind)]:
+            value = sentence.text[candidate.start : candidate.end]
+            score = (
+                base
+                + candidate.prior
+                + proximity(candidate, match, question.cjk)
+                + attachment(candidate, sentence, question)
+            )
+            if overlaps_question(value, question):
+                score -= 3.0
+            if best is None or score > best[0] + 1e-9:
+                best = (score, index, candidate)
+    return None if best is None else (best[1], best[2])
+
+
+def previous_score(
+    sentences: Sequence[Sentence], matches: Sequence[SentenceMatch], index: int
+) -> float:
+    if index == 0 or sentences[index - 1].paragraph != sentences[index].paragraph:
+        return 0.0
+    return matches[index - 1].score
+
+
+def reason_answer(
+    sentences: Sequence[Sentence], matches: Sequence[SentenceMatch], best: int
+) -> str:
+    sentence = sentences[best]
+    paragraph = sentence.paragraph
+    if (
+        CONSEQUENCE_START.search(sentence.text)
+        and best > 0
+        and sentences[best - 1].paragraph == paragraph
+    ):
+        return sentences[best - 1].text
+    if (
+        best + 1 < len(sentences)
+        and sentences[best + 1].paragraph == paragraph
+        and EXPLANATION_START.search(sentences[best + 1].text)
+    ):
+        return sentences[best + 1].text
+    return sentence.text
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The reader's pick from a context.
+
+    Attributes:
+        text: The answer: a span of the question's type, or a sentence.
+        sentence: The sentence that supports ``text``.
+        coverage: How fully the supporting sentence covers the question (0-1).
+        kind: The span's type; empty when ``text`` is a whole sentence.
+        primary: Whether ``kind`` is the question's own type (a duration for
+            "how long"), not a fallback (an amount for "how long").
+        spread: How far (in words) the farthest question word of the sentence
+            is from the span: a span amid the question's words answers it.
+    """
+
+    text: str
+    sentence: str
+    coverage: float
+    kind: str = ""
+    primary: bool = False
+    spread: float = 0.0
+
+
+def span_answer(
+    question: Question,
+    sentences: Sequence[Sentence],
+    matches: Sequence[SentenceMatch],
+    best: int,
+    *,
+    lenient: bool = False,
+) -> tuple[int, Candidate, str] | None:
+    """Return the best span to answer with: sentence index, candidate and type."""
+    for kind in FALLBACK_KINDS.get(question.kind, ()):
+        found = best_candidate(kind, sentences, matches, question, lenient=lenient)
+        if found is not None:
+            index, candidate = found
+            if kind == REASON and matches[index].score < 0.5 * matches[best].score:
+                continue
+            text = sentences[index].text
+            if text[candidate.start : candidate.end].strip(" ,，、"):
+                return index, candidate, kind
+    return None
+
+
+def spread(candidate: Candidate, sentence: Sentence, question: Question) -> float:
+    """How many words lie between ``candidate`` and the farthest question word."""
+    farthest = 0.0
+    for _, spans in term_hits(question, sentence).values():
+        gaps = [
+            (s, candidate.start) if e <= candidate.start else (candidate.end, s)
+            for s, e in spans
+        ]
+        farthest = max(farthest, min(words_between(sentence, *gap) for gap in gaps))
+    return farthest
+
+
+def words_between(sentence: Sentence, start: int, end: int) -> float:
+    """The number of words in ``sentence.text[start:end]`` (CJK: characters / 2.5)."""
+    if end <= start:
+        return 0.0
+    if has_cjk(sentence.text[start:end]):
+        return (end - start) / 2.5
+    return float(sum(1 for w in sentence.words if w.start >= start and w.end <= end))
+
+
+def select(
+    question: Question, sentences: Sequence[Sentence], *, lenient: bool = False
+) -> Selection | None:
+    """Pick the answer to ``question`` from ``sentences``, if they support one.
+
+    Args:
+        question: The analysed question.
+        sentences: The context sentences.
+        lenient: Whether sentences sharing no word with the question may answer
+            (for contexts that are already answers, such as map_reduce extracts).
+    """
+    if not sentences:
+        return None
+    matches = score_sentences(question, sentences)
+    best = max(range(len(sentences)), key=lambda i: (matches[i].score, -i))
+    if matches[best].score <= 0 and question.terms and not lenient:
+        return None
+    found = span_answer(question, sentences, matches, best, lenient=lenient)
+    if found is not None:
+        index, candidate, kind = found
+        sentence = sentences[index]
+        return Selection(
+            sentence.text[candidate.start : candidate.end].strip(" ,，、"),
+            sentence.text,
+            matches[index].coverage,
+            kind,
+            primary=kind == question.kind,
+            spread=spread(candidate, sentence, question),
+        )
+    if question.kind == REASON:
+        text = reason_answer(sentences, matches, best)
+    else:
+        text = sentences[best].text
+    return Selection(text, text, matches[best].coverage)
+
+
+def fallback(question: str) -> str:
+    if has_kana(question):
+        return "わかりません。"
+    if has_cjk(question):
+        return "我不知道。"
+    return " I don't know."
+
+
+def finish(span: str, question: Question) -> str:
+    """Punctuate a non-empty answer; English answers get a leading space."""
+    if has_cjk(span[-1:]) or (question.cjk and has_cjk(span)):
+        return span if span[-1] in "。！？」』" else span + "。"
+    if span[-1] not in ".!?\"'”’)":
+        span += "."
+    return " " + span
