@@ -6,7 +6,9 @@ built-in extractive reader behind a TGI-style container), then:
 1. runs the notebook's QA example unchanged but for its imports: its own
    ``ContentHandler``, ``load_qa_chain`` and the legacy ``chain({...})`` call;
 2. streams the answer token by token with the built-in ``"tgi"`` handler;
-3. asks a few more questions over other documents, in English and Chinese.
+3. asks a few more questions over other documents, in English and Chinese;
+4. answers over a document several times the model's context (map_reduce);
+5. retrieval + QA: embeds paragraphs on an embeddings endpoint, retrieves, answers.
 """
 
 from __future__ import annotations
@@ -82,6 +84,76 @@ def _say(text: str) -> None:
     print(f"\n\033[1m== {text}\033[0m")
 
 
+LONG_FACT = (
+    "The bridge over the Kova river was closed for repairs. Engineers worked on "
+    "the bridge for 11 weeks before it reopened to traffic."
+)
+FILLER = (
+    "The harbour cranes were painted blue in spring. Local bakers sell rye bread "
+    "every morning. Tourists often photograph the old lighthouse. "
+)
+
+
+def _long_document(endpoint: Any) -> None:
+    from langchain_sagemaker._ask import ask
+
+    limit = 300
+    endpoint.add_endpoint(
+        "small-context", model="reader", max_input_tokens=limit, max_total_tokens=400
+    )
+    paragraphs = [FILLER * 3 for _ in range(12)]
+    paragraphs.insert(8, LONG_FACT)
+    doc = Document(page_content="\n\n".join(paragraphs))
+    question = "How long did engineers work on the bridge?"
+    _say(
+        f"4. A document of ~{len(doc.page_content) // 4} tokens on a model with a "
+        f"{limit}-token input: map_reduce"
+    )
+    llm = SagemakerEndpoint(
+        endpoint_name="small-context", region_name="us-west-2", max_input_tokens=limit
+    )
+    try:
+        load_qa_chain(llm).invoke({"input_documents": [doc], "question": question})
+    except ValueError as exc:
+        print(f"stuff chain refuses: {type(exc).__name__}: {str(exc)[:90]}...")
+    out = ask(llm, question, [doc], chain_type="map_reduce")
+    print(f"pieces read: {len(out['intermediate_steps'])}")
+    print(f"Q: {question}\nA:{out['output_text']}")
+
+
+def _retrieval(endpoint: Any) -> None:
+    from langchain_core.vectorstores import InMemoryVectorStore
+
+    from langchain_sagemaker import SagemakerEndpointEmbeddings, create_qa_chain
+
+    try:
+        endpoint.add_endpoint("embedder", container="tei", model="embedder")
+    except (KeyError, ValueError) as exc:  # no embeddings container in this build
+        _say(f"5. Retrieval + QA skipped: {exc}")
+        return
+    _say("5. Retrieval + QA: embeddings endpoint (TEI dialect) + InMemoryVectorStore")
+    paragraphs = [
+        "The Eiffel Tower opened to the public in 1889 on the Champ de Mars.",
+        "Maria sold her bakery in Lisbon; Tomas Silva paid 85,000 euros for it.",
+        "The bridge over the Kova river reopened after 11 weeks of repairs.",
+        "The observatory's telescope was paid for by a local brewery.",
+        "Peter stayed with Elizabeth at the hospital for 3 days without leaving.",
+    ]
+    embeddings = SagemakerEndpointEmbeddings(
+        endpoint_name="embedder", region_name="us-west-2", content_handler="tei"
+    )
+    store = InMemoryVectorStore.from_texts(paragraphs, embeddings)
+    llm = SagemakerEndpoint(endpoint_name="endpoint-name", region_name="us-west-2")
+    qa = create_qa_chain(llm, retriever=store.as_retriever(search_kwargs={"k": 1}))
+    for question in (
+        "How much did Tomas Silva pay?",
+        "When did the Eiffel Tower open?",
+    ):
+        out = qa.invoke(question)
+        source = out["source_documents"][0].page_content
+        print(f"Q: {question}\n   retrieved: {source}\nA:{out['answer']}")
+
+
 def main() -> int:
     """Run the demo; return the process exit code."""
     from langchain_sagemaker.local import LocalEndpoint
@@ -136,6 +208,9 @@ def main() -> int:
         )
         for (_, question), answer in zip(MORE, answers, strict=True):
             print(f"Q: {question}\nA:{answer['output_text']}")
+
+        _long_document(endpoint)
+        _retrieval(endpoint)
 
     _say(f"Done in {time.perf_counter() - started:.2f} s; the endpoint is stopped.")
     return 0
