@@ -123,7 +123,9 @@ def main() -> None:
             for call in CALLS:
                 outcome, seconds, (result, _) = run(endpoint, case, call)
                 partial = getattr(result, "partial_text", "")
-                print(f"{case.fault:28} {call:8} {outcome:26} {seconds:6.2f}  {partial[:24]!r}")
+                print(
+                    f"{case.fault:28} {call:8} {outcome:26} {seconds:6.2f}  {partial[:24]!r}"
+                )
 
 
 if __name__ == "__main__":
