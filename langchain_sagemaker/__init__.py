@@ -12,6 +12,17 @@ Example:
 from importlib import metadata
 
 from langchain_sagemaker.chains import QAChain, create_qa_chain, load_qa_chain
+from langchain_sagemaker.chat_models import (
+    ChatDelta,
+    ChatHandler,
+    ChatModelContentHandler,
+    ChatRequest,
+    ChatSagemakerEndpoint,
+    ToolCallDelta,
+    get_chat_handler,
+    list_chat_handlers,
+    register_chat_handler,
+)
 from langchain_sagemaker.embeddings import SagemakerEndpointEmbeddings
 from langchain_sagemaker.handlers import (
     ContentHandlerBase,
@@ -34,6 +45,11 @@ except metadata.PackageNotFoundError:  # pragma: no cover - source checkout
     __version__ = ""
 
 __all__ = [
+    "ChatDelta",
+    "ChatHandler",
+    "ChatModelContentHandler",
+    "ChatRequest",
+    "ChatSagemakerEndpoint",
     "ContentHandlerBase",
     "EmbeddingsContentHandler",
     "LLMContentHandler",
@@ -41,13 +57,17 @@ __all__ = [
     "QAChain",
     "SagemakerEndpoint",
     "SagemakerEndpointEmbeddings",
+    "ToolCallDelta",
     "__version__",
     "create_qa_chain",
+    "get_chat_handler",
     "get_embedding_handler",
     "get_handler",
+    "list_chat_handlers",
     "list_embedding_handlers",
     "list_handlers",
     "load_qa_chain",
+    "register_chat_handler",
     "register_handler",
 ]
 
