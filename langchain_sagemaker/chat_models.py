@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Literal, cast
 
@@ -54,11 +53,10 @@ from langchain_sagemaker._chat_messages import (
 from langchain_sagemaker._chat_openai import OpenAIChatDialect, TGIMessagesDialect
 from langchain_sagemaker._chat_stream import ChatAssembler
 from langchain_sagemaker._client import AsyncClients
+from langchain_sagemaker._invoke import Call, arun, run
 from langchain_sagemaker._options import request_options
 from langchain_sagemaker._stream import clean_stop
-from langchain_sagemaker.errors import ConfigurationError, translate_error
-from langchain_sagemaker.handlers.base import StreamLine
-from langchain_sagemaker.llms import _close_async_stream
+from langchain_sagemaker.errors import ConfigurationError
 
 __all__ = [
     "ChatDelta",
@@ -78,15 +76,6 @@ _METHODS = frozenset({"function_calling", "json_schema", "json_mode"})
 
 _NOT_PARAMS = ("endpoint_kwargs", "tools", "tool_choice", "response_format", "stream")
 """Call kwargs that are not model parameters of the request body."""
-
-
-@dataclass
-class _Call:
-    """One prepared call: the client parameters and the assembler to read it."""
-
-    operation: str
-    params: dict[str, Any]
-    assembler: ChatAssembler
 
 
 class ChatSagemakerEndpoint(SagemakerEndpointBase, BaseChatModel):
@@ -323,7 +312,7 @@ class ChatSagemakerEndpoint(SagemakerEndpointBase, BaseChatModel):
         kwargs: Mapping[str, Any],
         *,
         stream: bool,
-    ) -> _Call:
+    ) -> Call[AIMessageChunk]:
         if not self.endpoint_name:
             msg = "`endpoint_name` is empty: pass the name of the SageMaker endpoint."
             raise ConfigurationError(msg)
@@ -356,11 +345,8 @@ class ChatSagemakerEndpoint(SagemakerEndpointBase, BaseChatModel):
                 stream=stream,
             )
         )
-        operation = (
-            "invoke_endpoint_with_response_stream" if stream else "invoke_endpoint"
-        )
         assembler = ChatAssembler(handler, stops, model_name=self.endpoint_name)
-        return _Call(operation, call, assembler)
+        return Call(call, assembler, stream, self.endpoint_name)
 
     # -- the one I/O loop ---------------------------------------------------
 
@@ -372,31 +358,10 @@ class ChatSagemakerEndpoint(SagemakerEndpointBase, BaseChatModel):
         *,
         stream: bool,
     ) -> Iterator[AIMessageChunk]:
-        """Call the endpoint and yield message chunks (one response or a stream)."""
-        call = self._prepare(messages, stop, kwargs, stream=stream)
-        asm = call.assembler
-        try:
-            response = getattr(self.client, call.operation)(**call.params)
-            if not stream:
-                yield from asm.feed_body(response["Body"])
-                return
-            body = response["Body"]
-            try:
-                for event in body:
-                    yield from asm.feed_event(event)
-                    if asm.stopped or asm.done:
-                        break
-                yield from asm.close()
-            finally:
-                close = getattr(body, "close", None)
-                if callable(close):
-                    close()
-        except Exception as exc:
-            raise translate_error(
-                exc, endpoint_name=self.endpoint_name, partial_text=asm.text
-            ) from exc
+        """Call the endpoint and yield message chunks (see ``_invoke.run``)."""
+        return run(self.client, self._prepare(messages, stop, kwargs, stream=stream))
 
-    async def _achunks(
+    def _achunks(
         self,
         messages: Sequence[BaseMessage],
         stop: list[str] | None,
@@ -405,31 +370,8 @@ class ChatSagemakerEndpoint(SagemakerEndpointBase, BaseChatModel):
         stream: bool,
         clients: AsyncClients,
     ) -> AsyncIterator[AIMessageChunk]:
-        """The async twin of ``_chunks``: the same call, read with aiobotocore."""
-        call = self._prepare(messages, stop, kwargs, stream=stream)
-        asm = call.assembler
-        try:
-            client = await clients.get()
-            response = await getattr(client, call.operation)(**call.params)
-            if not stream:
-                for chunk in asm.feed_body(StreamLine(await response["Body"].read())):
-                    yield chunk
-                return
-            body = response["Body"]
-            try:
-                async for event in body:
-                    for chunk in asm.feed_event(event):
-                        yield chunk
-                    if asm.stopped or asm.done:
-                        break
-                for chunk in asm.close():
-                    yield chunk
-            finally:
-                _close_async_stream(body)
-        except Exception as exc:
-            raise translate_error(
-                exc, endpoint_name=self.endpoint_name, partial_text=asm.text
-            ) from exc
+        """The async twin of ``_chunks`` (see ``_invoke.arun``)."""
+        return arun(clients, self._prepare(messages, stop, kwargs, stream=stream))
 
     # -- LangChain's entry points ------------------------------------------------
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.callbacks import (
@@ -26,32 +25,22 @@ from typing_extensions import Self
 
 from langchain_sagemaker._base import SagemakerEndpointBase
 from langchain_sagemaker._client import AsyncClients
+from langchain_sagemaker._invoke import Call, Reader, arun, run
 from langchain_sagemaker._options import (
     request_options,
 )
 from langchain_sagemaker._stream import Assembler, clean_stop
-from langchain_sagemaker.errors import ConfigurationError, translate_error
+from langchain_sagemaker.errors import ConfigurationError
 from langchain_sagemaker.handlers import (
     LegacyHandler,
     LLMContentHandler,
     ModelHandler,
-    StreamLine,
     resolve_handler,
 )
 
 __all__ = ["LLMContentHandler", "SagemakerEndpoint"]
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class _Call:
-    """One prepared call: the client parameters and the assembler to read it."""
-
-    operation: str
-    params: dict[str, Any]
-    assembler: Assembler
-    stream: bool
 
 
 class SagemakerEndpoint(SagemakerEndpointBase, LLM):
@@ -179,7 +168,7 @@ class SagemakerEndpoint(SagemakerEndpointBase, LLM):
         kwargs: Mapping[str, Any],
         *,
         stream: bool,
-    ) -> _Call:
+    ) -> Call[GenerationChunk]:
         if not self.endpoint_name:
             msg = "`endpoint_name` is empty: pass the name of the SageMaker endpoint."
             raise ConfigurationError(msg)
@@ -205,66 +194,19 @@ class SagemakerEndpoint(SagemakerEndpointBase, LLM):
                 stream=stream,
             )
         )
-        operation = (
-            "invoke_endpoint_with_response_stream" if stream else "invoke_endpoint"
-        )
-        return _Call(operation, call, Assembler(handler, stops), stream)
+        return Call(call, Assembler(handler, stops), stream, self.endpoint_name)
 
     # -- the one I/O loop ---------------------------------------------------
 
-    def _chunks(self, call: _Call) -> Iterator[GenerationChunk]:
-        """Make the prepared call and yield chunks (one response or a stream)."""
-        asm = call.assembler
-        try:
-            response = getattr(self.client, call.operation)(**call.params)
-            call.params.pop("Body", None)  # do not hold the prompt during a stream
-            if not call.stream:
-                yield from asm.feed_body(response["Body"])
-                return
-            body = response["Body"]
-            try:
-                for event in body:
-                    yield from asm.feed_event(event)
-                    if asm.stopped or asm.done:
-                        break
-                yield from asm.close()
-            finally:
-                close = getattr(body, "close", None)
-                if callable(close):
-                    close()
-        except Exception as exc:
-            raise translate_error(
-                exc, endpoint_name=self.endpoint_name, partial_text=asm.text
-            ) from exc
+    def _chunks(self, call: Call[GenerationChunk]) -> Iterator[GenerationChunk]:
+        """Make the prepared call with the boto3 client (see ``_invoke.run``)."""
+        return run(self.client, call)
 
-    async def _achunks(
-        self, call: _Call, clients: AsyncClients
+    def _achunks(
+        self, call: Call[GenerationChunk], clients: AsyncClients
     ) -> AsyncIterator[GenerationChunk]:
-        """The async twin of ``_chunks``: the same call, read with aiobotocore."""
-        asm = call.assembler
-        try:
-            client = await clients.get()
-            response = await getattr(client, call.operation)(**call.params)
-            call.params.pop("Body", None)
-            if not call.stream:
-                for chunk in asm.feed_body(StreamLine(await response["Body"].read())):
-                    yield chunk
-                return
-            body = response["Body"]
-            try:
-                async for event in body:
-                    for chunk in asm.feed_event(event):
-                        yield chunk
-                    if asm.stopped or asm.done:
-                        break
-                for chunk in asm.close():
-                    yield chunk
-            finally:
-                _close_async_stream(body)
-        except Exception as exc:
-            raise translate_error(
-                exc, endpoint_name=self.endpoint_name, partial_text=asm.text
-            ) from exc
+        """Make the prepared call with aiobotocore (see ``_invoke.arun``)."""
+        return arun(clients, call)
 
     def _stream(
         self,
@@ -281,7 +223,7 @@ class SagemakerEndpoint(SagemakerEndpointBase, LLM):
         reported them.
         """
         call = self._prepare(prompt, stop, kwargs, stream=True)
-        running = _RunningText(call.assembler)
+        running = _RunningText(call.reader)
         for chunk in self._chunks(call):
             if chunk.text and run_manager is not None:
                 run_manager.on_llm_new_token(chunk.text, chunk=chunk)
@@ -302,7 +244,7 @@ class SagemakerEndpoint(SagemakerEndpointBase, LLM):
                 yield chunk
             return
         call = self._prepare(prompt, stop, kwargs, stream=True)
-        running = _RunningText(call.assembler)
+        running = _RunningText(call.reader)
         async for chunk in self._achunks(call, clients):
             if chunk.text and run_manager is not None:
                 await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
@@ -422,7 +364,7 @@ class _RunningChunk(GenerationChunk):
 class _RunningText:
     """Wraps a stream's chunks so that langchain-core accumulates them linearly."""
 
-    def __init__(self, assembler: Assembler) -> None:
+    def __init__(self, assembler: Reader[GenerationChunk]) -> None:
         self._assembler = assembler
         self._first: _RunningChunk | None = None
 
@@ -441,13 +383,6 @@ class _RunningText:
             return [GenerationChunk(text="")]
         self._first.text = self._assembler.text
         return []
-
-
-def _close_async_stream(body: Any) -> None:
-    raw = getattr(body, "_raw_stream", None)
-    close = getattr(raw, "close", None) or getattr(body, "close", None)
-    if callable(close):
-        close()
 
 
 def _collect(chunks: Iterable[GenerationChunk]) -> Generation:
