@@ -141,6 +141,12 @@ _BUILTIN: dict[str, str] = {
     "jumpstart-llama": "langchain_sagemaker.local.jumpstart:jumpstart_llama",
     "jumpstart-mistral": "langchain_sagemaker.local.jumpstart:JumpStartMistralContainer",
     "jumpstart-falcon": "langchain_sagemaker.local.jumpstart:JumpStartFalconContainer",
+    "scripted": "langchain_sagemaker.local.scripted:ScriptedContainer",
+    "scripted-tgi": "langchain_sagemaker.local.scripted:_tgi_scripted",
+    "tei": "langchain_sagemaker.local.embeddings:TEIContainer",
+    "hf-toolkit-embeddings": "langchain_sagemaker.local.embeddings:HFToolkitEmbeddingsContainer",
+    "jumpstart-embeddings": "langchain_sagemaker.local.embeddings:JumpStartEmbeddingsContainer",
+    "openai-embeddings": "langchain_sagemaker.local.embeddings:OpenAIEmbeddingsContainer",
 }
 _REGISTRY: dict[str, ContainerFactory] = {}
 

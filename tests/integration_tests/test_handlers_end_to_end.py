@@ -116,3 +116,27 @@ def test_wrong_handler_fails_with_advice(
         llm.invoke(PROMPT)
     text = str(caught.value)
     assert "handler" in text.lower() or "What to do" in text
+
+
+@pytest.fixture(scope="module")
+def split_dialects() -> Iterator[LocalEndpoint]:
+    """The same containers, their streams re-split at random byte positions."""
+    with LocalEndpoint(
+        endpoint_name="tgi", container="tgi", model="echo", stream_split_seed=7
+    ) as ep:
+        for container in {c for c, streams, *_ in PAIRS.values() if streams} - {"tgi"}:
+            ep.add_endpoint(container, container=container, model="echo")
+        yield ep
+
+
+UNICODE = "naïve café 東京 🚀 e\u0301 Ελλάδα done"
+
+
+@pytest.mark.parametrize("handler", sorted(h for h, p in PAIRS.items() if p[1]))
+def test_stream_split_at_random_positions(
+    split_dialects: LocalEndpoint, handler: str
+) -> None:
+    llm = _llm(split_dialects, handler)
+    for prompt in (PROMPT, UNICODE):
+        assert "".join(llm.stream(prompt)).strip() == prompt
+        assert llm.invoke(prompt).strip() == prompt

@@ -391,7 +391,8 @@ def sse_streams(draw: st.DrawFn) -> tuple[list[bytes], bytes, list[bytes]]:
     return payloads, wire, random_parts(rng, wire)
 
 
-@settings(max_examples=3000, deadline=None)
+# 10,000 random streams, each split at random points, per framing.
+@settings(max_examples=10_000, deadline=None)
 @given(stream=line_streams())
 def test_lines_roundtrip_random_splits(
     stream: tuple[list[bytes], bytes, list[bytes]],
@@ -401,7 +402,7 @@ def test_lines_roundtrip_random_splits(
     assert run(LineDecoder(), parts) == payloads
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=10_000, deadline=None)
 @given(stream=sse_streams())
 def test_sse_roundtrip_random_splits(
     stream: tuple[list[bytes], bytes, list[bytes]],

@@ -83,7 +83,7 @@ def test_echo_model_streams_tokens() -> None:
 
 
 def test_registry_returns_models() -> None:
-    assert MODEL_NAMES == ("echo", "reader")
+    assert MODEL_NAMES == ("echo", "embedder", "reader")
     echo = get_model("echo")
     reader = get_model("reader")
     assert isinstance(echo, EchoModel)
@@ -100,5 +100,5 @@ def test_registry_returns_a_new_instance_each_time() -> None:
 
 @pytest.mark.parametrize("name", ["", "Reader", "gpt", "echo "])
 def test_registry_rejects_unknown_names(name: str) -> None:
-    with pytest.raises(ValueError, match="'echo', 'reader'"):
+    with pytest.raises(ValueError, match="'echo', 'embedder', 'reader'"):
         get_model(name)

@@ -6,11 +6,13 @@ from collections.abc import Callable
 
 from langchain_sagemaker.local.models.base import Model
 from langchain_sagemaker.local.models.echo import EchoModel
+from langchain_sagemaker.local.models.embedder import Embedder
 from langchain_sagemaker.local.models.reader import ReaderModel
 
 __all__ = ["MODEL_NAMES", "EchoModel", "Model", "ReaderModel", "get_model"]
 
 _REGISTRY: dict[str, Callable[[], Model]] = {
+    Embedder.name: Embedder,
     ReaderModel.name: ReaderModel,
     EchoModel.name: EchoModel,
 }
