@@ -53,6 +53,7 @@ def request_options(
     endpoint_kwargs: Mapping[str, Any] | None,
     *,
     stream: bool,
+    overrides: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build the runtime API options for one call.
 
@@ -63,6 +64,8 @@ def request_options(
             typed fields on conflict, with a warning.
         stream: Whether the call is ``InvokeEndpointWithResponseStream``;
             options that API does not take are left out.
+        overrides: Per-call arguments (``invoke(..., endpoint_kwargs=...)``);
+            they win over everything, silently: the caller asked for them.
 
     Returns:
         The keyword arguments to add to the client call.
@@ -82,6 +85,7 @@ def request_options(
                 stacklevel=4,
             )
         options[key] = value
+    options.update(overrides or {})
     if stream:
         options = {k: v for k, v in options.items() if k in STREAM_PARAMS}
     return options

@@ -30,7 +30,7 @@ from langchain_sagemaker._options import (
     request_options,
 )
 from langchain_sagemaker._stream import Assembler, clean_stop
-from langchain_sagemaker.errors import ConfigurationError
+from langchain_sagemaker.errors import ConfigurationError, translate_error
 from langchain_sagemaker.handlers import (
     LegacyHandler,
     LLMContentHandler,
@@ -190,8 +190,9 @@ class SagemakerEndpoint(SagemakerEndpointBase, LLM):
         call.update(
             request_options(
                 self._option_fields(),
-                {**(self.endpoint_kwargs or {}), **(per_call or {})},
+                self.endpoint_kwargs,
                 stream=stream,
+                overrides=per_call,
             )
         )
         return Call(call, Assembler(handler, stops), stream, self.endpoint_name)
@@ -330,6 +331,38 @@ class SagemakerEndpoint(SagemakerEndpointBase, LLM):
         generations = await asyncio.gather(*(one(p) for p in prompts))
         rows = [[g] for g in generations]
         return LLMResult(generations=rows, llm_output=_llm_output(rows))
+
+    def open_session(self, prompt: str = "", **kwargs: Any) -> str:
+        """Open a stateful session on the endpoint and return its id.
+
+        Sends ``prompt`` with ``SessionId="NEW_SESSION"``; the endpoint answers
+        with a new session id. Use it with ``llm.model_copy(update={"session_id":
+        session_id})`` so later calls reach the same model instance.
+
+        Example:
+            ```python
+            session = llm.open_session("You are a helpful assistant.")
+            chat = llm.model_copy(update={"session_id": session})
+            ```
+        """
+        call = self._prepare(prompt, None, kwargs, stream=False)
+        call.params["SessionId"] = "NEW_SESSION"
+        try:
+            response = self.client.invoke_endpoint(**call.params)
+        except Exception as exc:
+            raise translate_error(exc, endpoint_name=self.endpoint_name) from exc
+        close = getattr(response.get("Body"), "close", None)
+        if callable(close):
+            close()
+        new = str(response.get("NewSessionId") or "")
+        if not new:
+            msg = (
+                f"Endpoint {self.endpoint_name!r} did not open a session (no "
+                "NewSessionId in the answer): its container may not support "
+                "stateful sessions."
+            )
+            raise ConfigurationError(msg)
+        return new.split(";", 1)[0].strip()
 
     def _call(
         self,
