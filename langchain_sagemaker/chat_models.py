@@ -341,8 +341,9 @@ class ChatSagemakerEndpoint(SagemakerEndpointBase, BaseChatModel):
         call.update(
             request_options(
                 self._option_fields(),
-                {**(self.endpoint_kwargs or {}), **(per_call or {})},
+                self.endpoint_kwargs,
                 stream=stream,
+                overrides=per_call,
             )
         )
         assembler = ChatAssembler(handler, stops, model_name=self.endpoint_name)
