@@ -164,6 +164,8 @@ def create_client(settings: ClientSettings) -> Any:
     }
     if settings.endpoint_url:
         kwargs["endpoint_url"] = settings.endpoint_url
+    if not settings.role_arn and session.get_credentials() is None:
+        raise _no_credentials()
     try:
         return session.client(SERVICE, **kwargs)  # type: ignore[call-overload]
     except BotoCoreError as exc:
@@ -202,6 +204,15 @@ class _NoCache(dict[str, Any]):
 
     def __setitem__(self, key: str, value: Any) -> None:
         return None
+
+
+def _no_credentials() -> ConfigurationError:
+    return ConfigurationError(
+        "No AWS credentials found. What to do: set `credentials_profile_name`, or "
+        "`aws_access_key_id` + `aws_secret_access_key`, or the AWS_PROFILE / "
+        "AWS_ACCESS_KEY_ID environment variables, or pass a boto3 `client`. "
+        "(For the local endpoint any value works, e.g. AWS_ACCESS_KEY_ID=x.)"
+    )
 
 
 def _no_source(settings: ClientSettings) -> ConfigurationError:

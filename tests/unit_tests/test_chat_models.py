@@ -442,6 +442,8 @@ def test_standard_timeout_and_max_retries() -> None:
     chat = ChatSagemakerEndpoint(
         endpoint_name="e",
         region_name="us-east-1",
+        aws_access_key_id="k",  # type: ignore[arg-type]
+        aws_secret_access_key="s",  # type: ignore[arg-type]
         timeout=12,
         max_retries=5,
         config=Config(connect_timeout=3),

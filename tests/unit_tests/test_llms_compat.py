@@ -421,3 +421,16 @@ def test_stream_reports_the_whole_text_to_on_llm_end() -> None:
     assert "".join(llm.stream("x", config={"callbacks": [End()]})) == "".join(words)
     assert len(ended) == 1
     assert ended[0].generations[0][0].text == "".join(words)
+
+
+def test_missing_credentials_is_caught_at_construction() -> None:
+    with pytest.raises(ValueError, match="No AWS credentials"):
+        SagemakerEndpoint(endpoint_name="ep", region_name="us-east-1")
+
+
+def test_region_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "k")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "s")
+    llm = SagemakerEndpoint(endpoint_name="ep")
+    assert llm.client.meta.region_name == "eu-west-1"
