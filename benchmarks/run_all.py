@@ -26,6 +26,7 @@ JOBS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("batch", "batch", ()),
     ("stream (cpu)", "stream", ("--only", "cpu")),
     ("stream (memory)", "stream", ("--only", "memory")),
+    ("embeddings", "embeddings", ()),
 )
 TIMEOUT_S = 240.0
 
