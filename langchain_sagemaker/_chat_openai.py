@@ -44,12 +44,11 @@ from langchain_sagemaker.handlers._common import (
     error_status,
     finish_reason_of,
     model_error,
-    sse_line,
-    stream_error,
     usage_of,
     wrong_shape,
 )
 from langchain_sagemaker.handlers._json import dumps, loads
+from langchain_sagemaker.handlers._openai import read_chunk
 from langchain_sagemaker.handlers.base import Framing
 from langchain_sagemaker.handlers.openai import OpenAIChatHandler
 from langchain_sagemaker.handlers.tgi_messages import TGIMessagesHandler
@@ -164,25 +163,12 @@ class OpenAIChatDialect(ChatHandler):
 
     def parse_event(self, data: bytes) -> ChatDelta | None:
         """Read one chunk: ``choices[0].delta``; ``[DONE]`` ends the stream."""
-        payload, sse = sse_line(data)
-        if payload is None:
+        chunk = read_chunk(data, self.name, self.framing)
+        if chunk is None:
             return None
-        if payload.strip() == b"[DONE]":
+        if chunk.done:
             return ChatDelta(done=True)
-        sse = sse or self.framing == "sse"
-        event = loads(payload, handler=self.name)
-        choices = event.get("choices") if isinstance(event, dict) else None
-        message = error_message(event)
-        if message is not None and not choices:
-            raise stream_error(self.name, message)
-        if not isinstance(choices, list):
-            raise wrong_shape(
-                self.name,
-                event,
-                'a stream event has no "choices" list',
-                stream=True,
-                sse=sse,
-            )
+        event, choices, sse = chunk.event, chunk.choices, chunk.sse
         usage = _usage(event)
         model = self._model(event)
         choice = _first_choice(choices)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from langchain_sagemaker.handlers._common import (
@@ -66,6 +67,42 @@ def _index_zero(choices: list[Any]) -> dict[str, Any] | None:
         if isinstance(choice, dict) and choice.get("index", 0) == 0:
             return choice
     return None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One OpenAI-style stream chunk: the event, its choices, its framing."""
+
+    event: dict[str, Any]
+    choices: list[Any]
+    sse: bool
+    done: bool = False
+
+
+def read_chunk(data: bytes, who: str, framing: str) -> Chunk | None:
+    """Read one OpenAI-style stream chunk.
+
+    Returns ``None`` for lines that carry nothing (SSE comments, blank), a
+    ``done`` chunk for ``[DONE]``; raises ``StreamError`` for an error event
+    and ``ResponseParseError`` for a chunk without a ``choices`` list. Shared
+    by the completion handlers and the chat dialects.
+    """
+    payload, sse = sse_line(data)
+    if payload is None:
+        return None
+    if payload.strip() == b"[DONE]":
+        return Chunk({}, [], sse, done=True)
+    sse = sse or framing == "sse"
+    event = loads(payload, handler=who)
+    choices = event.get("choices") if isinstance(event, dict) else None
+    message = error_message(event)
+    if message is not None and not choices:
+        raise stream_error(who, message)
+    if not isinstance(choices, list):
+        raise wrong_shape(
+            who, event, 'a stream event has no "choices" list', stream=True, sse=sse
+        )
+    return Chunk(event, choices, sse)
 
 
 class OpenAIShapeHandler(BuiltinHandler):
@@ -149,25 +186,12 @@ class OpenAIShapeHandler(BuiltinHandler):
 
     def parse_event(self, data: bytes) -> Delta | None:
         """Read one chunk; ``[DONE]`` ends the stream (see the module notes)."""
-        payload, sse = sse_line(data)
-        if payload is None:
+        chunk = read_chunk(data, self.who, self.framing)
+        if chunk is None:
             return None
-        if payload.strip() == b"[DONE]":
+        if chunk.done:
             return Delta(done=True)
-        sse = sse or self.framing == "sse"
-        event = loads(payload, handler=self.who)
-        choices = event.get("choices") if isinstance(event, dict) else None
-        message = error_message(event)
-        if message is not None and not choices:
-            raise stream_error(self.who, message)
-        if not isinstance(choices, list):
-            raise wrong_shape(
-                self.who,
-                event,
-                'a stream event has no "choices" list',
-                stream=True,
-                sse=sse,
-            )
+        event, choices, sse = chunk.event, chunk.choices, chunk.sse
         usage = _usage(event)
         choice = _index_zero(choices)
         if choice is None:
