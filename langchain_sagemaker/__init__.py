@@ -11,6 +11,12 @@ Example:
 
 from importlib import metadata
 
+from langchain_sagemaker.async_inference import (
+    AsyncInferenceFailedError,
+    AsyncInferenceJob,
+    AsyncInferenceTimeoutError,
+    SagemakerAsyncEndpoint,
+)
 from langchain_sagemaker.chains import QAChain, create_qa_chain, load_qa_chain
 from langchain_sagemaker.chat_models import (
     ChatDelta,
@@ -45,6 +51,9 @@ except metadata.PackageNotFoundError:  # pragma: no cover - source checkout
     __version__ = ""
 
 __all__ = [
+    "AsyncInferenceFailedError",
+    "AsyncInferenceJob",
+    "AsyncInferenceTimeoutError",
     "ChatDelta",
     "ChatHandler",
     "ChatModelContentHandler",
@@ -55,6 +64,7 @@ __all__ = [
     "LLMContentHandler",
     "ModelHandler",
     "QAChain",
+    "SagemakerAsyncEndpoint",
     "SagemakerEndpoint",
     "SagemakerEndpointEmbeddings",
     "ToolCallDelta",

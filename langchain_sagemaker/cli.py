@@ -5,6 +5,8 @@ Examples:
     langchain-sagemaker serve --port 8080
     export AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME=http://127.0.0.1:8080
     langchain-sagemaker invoke local-endpoint "Question: 2+2? Answer:" --stream
+    langchain-sagemaker invoke my-async-endpoint "Write a report" \
+        --async --s3-input s3://my-bucket/inputs
     ```
 """
 
@@ -24,6 +26,7 @@ EXIT_CONFIG = 3
 EXIT_ENDPOINT = 4
 EXIT_MODEL = 5
 EXIT_STREAM = 6
+EXIT_TIMEOUT = 7
 EXIT_INTERRUPTED = 130
 
 
@@ -36,6 +39,16 @@ def _param(text: str) -> tuple[str, Any]:
         return key, json.loads(raw)
     except ValueError:
         return key, raw
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
+    return value
 
 
 def _fault_spec(text: str) -> str:
@@ -157,6 +170,35 @@ def _parser() -> argparse.ArgumentParser:
     invoke.add_argument("--region", default=None, help="AWS region")
     invoke.add_argument("--profile", default=None, help="AWS profile")
     invoke.add_argument("--endpoint-url", default=None, help="SageMaker Runtime URL")
+    invoke.add_argument(
+        "--async",
+        dest="async_",
+        action="store_true",
+        help="call an asynchronous endpoint: upload the request to --s3-input, "
+        "wait for the result in S3 (progress on stderr)",
+    )
+    invoke.add_argument(
+        "--s3-input",
+        metavar="S3_URI",
+        default=None,
+        help="with --async: s3://bucket/prefix for the request body (the S3 "
+        "endpoint is AWS_ENDPOINT_URL_S3 if set)",
+    )
+    invoke.add_argument(
+        "--poll",
+        type=_seconds,
+        metavar="SECONDS",
+        default=None,
+        help="with --async: seconds between checks (default: 1, growing to 15)",
+    )
+    invoke.add_argument(
+        "--timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        default=None,
+        help=f"with --async: seconds to wait for the result (default: 3600); "
+        f"exit code {EXIT_TIMEOUT} when it runs out, the job goes on",
+    )
 
     ask = sub.add_parser(
         "ask",
@@ -240,6 +282,8 @@ def _invoke(args: argparse.Namespace) -> int:
     from langchain_sagemaker.llms import SagemakerEndpoint
 
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    if args.async_ or args.s3_input or args.poll or args.timeout:
+        return _invoke_async(args, prompt)
     try:
         llm = SagemakerEndpoint(
             endpoint_name=args.endpoint,
@@ -258,6 +302,96 @@ def _invoke(args: argparse.Namespace) -> int:
     except (SagemakerEndpointError, ValueError) as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
         return _exit_code(exc)
+    return EXIT_OK
+
+
+class _Progress:
+    """Shows an asynchronous job's status and elapsed time on stderr."""
+
+    def __init__(self, inference_id: str) -> None:
+        self._id = inference_id
+        self._tty = sys.stderr.isatty()
+        self._open = False
+
+    def __call__(self, status: str, elapsed: float) -> None:
+        line = f"[async] {self._id}: {status}, {elapsed:.1f} s"
+        if self._tty:
+            print(f"\r\033[K{line}", end="", file=sys.stderr, flush=True)
+            self._open = True
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+    def end(self) -> None:
+        if self._open:
+            print(file=sys.stderr)
+            self._open = False
+
+
+def _invoke_async(args: argparse.Namespace, prompt: str) -> int:
+    from langchain_sagemaker.async_inference import (
+        AsyncInferenceFailedError,
+        AsyncInferenceTimeoutError,
+        SagemakerAsyncEndpoint,
+    )
+    from langchain_sagemaker.errors import SagemakerEndpointError
+
+    if not args.async_:
+        print("error: --s3-input, --poll and --timeout need --async", file=sys.stderr)
+        return EXIT_USAGE
+    if args.stream:
+        print("error: --stream cannot be used with --async", file=sys.stderr)
+        return EXIT_USAGE
+    if not args.s3_input:
+        print("error: --async needs --s3-input s3://bucket/prefix", file=sys.stderr)
+        return EXIT_USAGE
+    options: dict[str, Any] = {}
+    if args.poll is not None:
+        options["output_poll_interval"] = args.poll
+        options["output_poll_max_interval"] = args.poll
+    if args.timeout is not None:
+        options["timeout"] = args.timeout
+    progress: _Progress | None = None
+    try:
+        llm = SagemakerAsyncEndpoint(
+            endpoint_name=args.endpoint,
+            content_handler=args.handler,
+            region_name=args.region,
+            credentials_profile_name=args.profile,
+            endpoint_url=args.endpoint_url,
+            model_kwargs=dict(args.param),
+            input_s3_uri=args.s3_input,
+            **options,
+        )
+        job = llm.submit(prompt, stop=args.stop or None)
+        print(
+            f"[async] submitted {job.inference_id}; result at {job.output_location}",
+            file=sys.stderr,
+        )
+        progress = _Progress(job.inference_id)
+        text = llm.result(job, progress=progress)
+    except AsyncInferenceTimeoutError as exc:
+        if progress is not None:
+            progress.end()
+        print(f"error: {exc}", file=sys.stderr)
+        print(
+            f"inference id: {exc.job.inference_id}\n"
+            f"output location: {exc.job.output_location}\n"
+            f"failure location: {exc.job.failure_location}",
+            file=sys.stderr,
+        )
+        return EXIT_TIMEOUT
+    except AsyncInferenceFailedError as exc:
+        if progress is not None:
+            progress.end()
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_MODEL
+    except (SagemakerEndpointError, ValueError) as exc:
+        if progress is not None:
+            progress.end()
+        print(f"\nerror: {exc}", file=sys.stderr)
+        return _exit_code(exc)
+    progress.end()
+    print(text)
     return EXIT_OK
 
 

@@ -13,6 +13,10 @@ Operations, headers and error shapes are those of botocore's service model
   as the container produces chunks, its content type in
   ``X-Amzn-SageMaker-Content-Type``; the caller's ``Accept`` arrives as
   ``X-Amzn-SageMaker-Accept``.
+* ``POST /endpoints/{EndpointName}/async-invocations``
+  (``InvokeEndpointAsync``): answered ``202`` with the S3 locations of the
+  result; the input is read from S3 and the result written there in the
+  background (see :mod:`langchain_sagemaker.local.async_inference`).
 * ``GET /ping``.
 
 Errors are read by botocore's ``RestJSONParser``: the code comes from the
@@ -54,7 +58,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -79,6 +83,9 @@ from langchain_sagemaker.local.faults import (
     parse_custom_attributes,
     parse_fault,
 )
+
+if TYPE_CHECKING:
+    from langchain_sagemaker.local.async_inference import AsyncInferenceOptions
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
@@ -370,6 +377,9 @@ class SageMakerRuntime:
             ``ModelInvocationTimeExceeded``.
         verifier: When set, every invocation's SigV4 signature is checked.
         session_ttl_s: Lifetime of a stateful session.
+        async_inference: How ``InvokeEndpointAsync`` reaches S3, where its
+            results go and how long processing takes (see
+            :class:`~langchain_sagemaker.local.async_inference.AsyncInferenceOptions`).
     """
 
     def __init__(
@@ -383,7 +393,10 @@ class SageMakerRuntime:
         stream_timeout_s: float | None = None,
         verifier: SigV4Verifier | None = None,
         session_ttl_s: float = DEFAULT_SESSION_TTL_S,
+        async_inference: AsyncInferenceOptions | None = None,
     ) -> None:
+        from langchain_sagemaker.local.async_inference import AsyncInference
+
         self.endpoints: dict[str, Container] = dict(endpoints or {})
         self.options: dict[str, EndpointOptions] = {}
         self.region_name = region_name
@@ -399,6 +412,8 @@ class SageMakerRuntime:
         self._sessions_lock = threading.Lock()
         self._sessions: dict[tuple[str, str], float] = {}
         self._closing: asyncio.Event | None = None
+        #: The ``InvokeEndpointAsync`` side: S3 access and the jobs' log.
+        self.async_inference = AsyncInference(self, async_inference)
 
     def add_endpoint(
         self,
@@ -431,6 +446,7 @@ class SageMakerRuntime:
         app.add_routes(routes)
         self._closing = asyncio.Event()
         app.on_shutdown.append(_begin_closing)
+        app.on_shutdown.append(_cancel_async_jobs)
         app.on_cleanup.append(_close_containers)
         return app
 
@@ -1043,6 +1059,12 @@ async def invoke_endpoint_with_response_stream(
     return await request.app[RUNTIME_KEY].invoke(request, stream=True)
 
 
+@routes.post("/endpoints/{EndpointName}/async-invocations")
+async def invoke_endpoint_async(request: web.Request) -> web.StreamResponse:
+    """``InvokeEndpointAsync``."""
+    return await request.app[RUNTIME_KEY].async_inference.invoke(request)
+
+
 @routes.get("/ping")
 async def ping(request: web.Request) -> web.Response:
     """Health check: 200 when every endpoint's container answers its ping."""
@@ -1056,6 +1078,10 @@ async def _begin_closing(app: web.Application) -> None:
     closing = app[RUNTIME_KEY]._closing
     if closing is not None:
         closing.set()
+
+
+async def _cancel_async_jobs(app: web.Application) -> None:
+    await app[RUNTIME_KEY].async_inference.close()
 
 
 async def _close_containers(app: web.Application) -> None:

@@ -29,6 +29,10 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from langchain_sagemaker.local.async_inference import (
+    AsyncInferenceOptions,
+    AsyncJobLog,
+)
 from langchain_sagemaker.local.auth import (
     DEFAULT_ACCESS_KEY,
     DEFAULT_SECRET_KEY,
@@ -124,6 +128,17 @@ class LocalEndpoint:
         session_token: When set, the ``X-Amz-Security-Token`` requests must
             carry (and :meth:`client` sends); when ``None`` any is accepted.
         credentials: More accepted access key ids, to their secret keys.
+        s3_endpoint_url: The S3 API asynchronous invocations
+            (``InvokeEndpointAsync``) read inputs from and write results to,
+            e.g. moto's server; ``None``: ``AWS_ENDPOINT_URL_S3`` or S3.
+        async_output_s3_uri: Where asynchronous results go
+            (``s3://bucket/prefix``; default:
+            ``s3://<input bucket>/async-inference/output``).
+        async_failure_s3_uri: Where asynchronous failure objects go
+            (default: ``s3://<input bucket>/async-inference/failures``).
+        async_delay_s: Processing time of every asynchronous job.
+        async_max_concurrent_invocations: Asynchronous jobs processed at once
+            per endpoint (the others queue); ``None``: no limit.
         **container_options: Options of the container dialect, e.g.
             ``latency_ms``, ``default_return_full_text``.
     """
@@ -151,8 +166,14 @@ class LocalEndpoint:
         secret_key: str = DEFAULT_SECRET_KEY,
         session_token: str | None = None,
         credentials: Mapping[str, str] | None = None,
+        s3_endpoint_url: str | None = None,
+        async_output_s3_uri: str | None = None,
+        async_failure_s3_uri: str | None = None,
+        async_delay_s: float = 0.0,
+        async_max_concurrent_invocations: int | None = None,
         **container_options: Any,
     ) -> None:
+        self._s3_endpoint_url = s3_endpoint_url
         self._shutdown_timeout_s = shutdown_timeout_s
         self._access_key = access_key
         self._secret_key = secret_key
@@ -180,6 +201,15 @@ class LocalEndpoint:
             stream_timeout_s=stream_timeout_s,
             verifier=verifier,
             session_ttl_s=session_ttl_s,
+            async_inference=AsyncInferenceOptions(
+                s3_endpoint_url=s3_endpoint_url,
+                output_s3_uri=async_output_s3_uri,
+                failure_s3_uri=async_failure_s3_uri,
+                delay_s=async_delay_s,
+                max_concurrent_invocations=async_max_concurrent_invocations,
+                access_key=access_key,
+                secret_key=secret_key,
+            ),
         )
         self.runtime.add_endpoint(
             endpoint_name,
@@ -343,6 +373,11 @@ class LocalEndpoint:
         """The log of requests received (shared by every endpoint served)."""
         return self.runtime.log
 
+    @property
+    def async_jobs(self) -> AsyncJobLog:
+        """The asynchronous jobs accepted (``InvokeEndpointAsync``)."""
+        return self.runtime.async_inference.jobs
+
     def env_vars(self, *, credentials: bool = False) -> dict[str, str]:
         """Environment variables that point AWS SDKs at this endpoint.
 
@@ -354,13 +389,16 @@ class LocalEndpoint:
 
         Returns:
             ``AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME``, ``AWS_REGION`` and
-            ``AWS_DEFAULT_REGION`` (and the credentials if asked).
+            ``AWS_DEFAULT_REGION`` (and the credentials if asked), and
+            ``AWS_ENDPOINT_URL_S3`` when ``s3_endpoint_url`` was given.
         """
         env = {
             "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": self.url,
             "AWS_REGION": self._region_name,
             "AWS_DEFAULT_REGION": self._region_name,
         }
+        if self._s3_endpoint_url is not None:
+            env["AWS_ENDPOINT_URL_S3"] = self._s3_endpoint_url
         if credentials:
             env["AWS_ACCESS_KEY_ID"] = self._access_key
             env["AWS_SECRET_ACCESS_KEY"] = self._secret_key
@@ -492,6 +530,10 @@ def serve_forever(
     access_key: str = DEFAULT_ACCESS_KEY,
     secret_key: str = DEFAULT_SECRET_KEY,
     session_token: str | None = None,
+    s3_endpoint_url: str | None = None,
+    async_output_s3_uri: str | None = None,
+    async_failure_s3_uri: str | None = None,
+    async_delay_s: float = 0.0,
     **container_options: Any,
 ) -> None:
     """Serve a local endpoint in the foreground until Ctrl-C or SIGTERM.
@@ -519,6 +561,11 @@ def serve_forever(
         access_key: Access key id accepted when verifying.
         secret_key: Its secret access key.
         session_token: Session token requests must carry, if any.
+        s3_endpoint_url: The S3 API of asynchronous invocations (else
+            ``AWS_ENDPOINT_URL_S3`` or S3).
+        async_output_s3_uri: Where asynchronous results go.
+        async_failure_s3_uri: Where asynchronous failure objects go.
+        async_delay_s: Processing time of every asynchronous job.
         **container_options: Options of the container dialect.
     """
     endpoint = LocalEndpoint(
@@ -539,6 +586,10 @@ def serve_forever(
         access_key=access_key,
         secret_key=secret_key,
         session_token=session_token,
+        s3_endpoint_url=s3_endpoint_url,
+        async_output_s3_uri=async_output_s3_uri,
+        async_failure_s3_uri=async_failure_s3_uri,
+        async_delay_s=async_delay_s,
         **container_options,
     )
 
@@ -568,6 +619,8 @@ def serve_forever(
                 say(f"SigV4 signatures are verified (access key {access_key!r})")
             if fault is not None:
                 say(f"Every request gets the fault {fault!r}")
+            if s3_endpoint_url is not None:
+                say(f"Asynchronous invocations use S3 at {s3_endpoint_url}")
             while not stop.wait(0.5):
                 pass
     finally:

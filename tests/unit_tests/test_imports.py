@@ -5,6 +5,8 @@ from __future__ import annotations
 import langchain_sagemaker
 
 EXPECTED = {
+    "AsyncInferenceJob",
+    "SagemakerAsyncEndpoint",
     "ChatSagemakerEndpoint",
     "ContentHandlerBase",
     "EmbeddingsContentHandler",
@@ -31,7 +33,7 @@ def test_all_is_sorted_and_importable() -> None:
 
 
 def test_core_names_are_public() -> None:
-    assert EXPECTED <= set(langchain_sagemaker.__all__)
+    assert set(langchain_sagemaker.__all__) >= EXPECTED
 
 
 def test_local_endpoint_is_reachable_lazily() -> None:
