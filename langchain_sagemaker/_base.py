@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from langchain_core.language_models.base import LangSmithParams
 from langchain_core.utils import secret_from_env
 from pydantic import BaseModel, Field, PrivateAttr, SecretStr, model_validator
 from typing_extensions import Self
@@ -16,7 +18,7 @@ from langchain_sagemaker._client import (
 )
 from langchain_sagemaker._options import FIELD_TO_PARAM, merge_custom_attributes
 
-__all__ = ["SagemakerEndpointBase"]
+__all__ = ["SagemakerEndpointBase", "ls_params", "merge_model_kwargs"]
 
 
 class SagemakerEndpointBase(BaseModel):
@@ -205,3 +207,31 @@ class SagemakerEndpointBase(BaseModel):
             self.custom_attributes,
         )
         return fields
+
+
+def merge_model_kwargs(
+    model_kwargs: dict[str, Any] | None, call_kwargs: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``model_kwargs`` merged with a call's kwargs (the call wins).
+
+    ``endpoint_kwargs`` passed to a call is a request option, not a model
+    parameter, and is left out.
+    """
+    params = {**(model_kwargs or {}), **call_kwargs}
+    params.pop("endpoint_kwargs", None)
+    return params
+
+
+def ls_params(
+    params: LangSmithParams, endpoint_name: str, model_params: Mapping[str, Any]
+) -> LangSmithParams:
+    """Name the provider and model for tracing, with temperature and max tokens."""
+    params["ls_provider"] = "amazon_sagemaker"
+    params["ls_model_name"] = endpoint_name
+    temperature = model_params.get("temperature")
+    if isinstance(temperature, (int, float)):
+        params["ls_temperature"] = float(temperature)
+    max_tokens = model_params.get("max_tokens", model_params.get("max_new_tokens"))
+    if isinstance(max_tokens, int):
+        params["ls_max_tokens"] = max_tokens
+    return params

@@ -56,7 +56,11 @@ from langchain_sagemaker._async_inference_s3 import (
     put_object,
     split_s3_uri,
 )
-from langchain_sagemaker._base import SagemakerEndpointBase
+from langchain_sagemaker._base import (
+    SagemakerEndpointBase,
+    ls_params,
+    merge_model_kwargs,
+)
 from langchain_sagemaker._options import request_options
 from langchain_sagemaker._stream import Assembler, clean_stop
 from langchain_sagemaker.errors import (
@@ -470,24 +474,16 @@ class SagemakerAsyncEndpoint(SagemakerEndpointBase, LLM):
     def _get_ls_params(
         self, stop: list[str] | None = None, **kwargs: Any
     ) -> LangSmithParams:
-        params = super()._get_ls_params(stop=stop, **kwargs)
-        params["ls_provider"] = "amazon_sagemaker"
-        params["ls_model_name"] = self.endpoint_name
-        merged = self._model_params(kwargs)
-        temperature = merged.get("temperature")
-        if isinstance(temperature, (int, float)):
-            params["ls_temperature"] = float(temperature)
-        max_tokens = merged.get("max_tokens", merged.get("max_new_tokens"))
-        if isinstance(max_tokens, int):
-            params["ls_max_tokens"] = max_tokens
-        return params
+        return ls_params(
+            super()._get_ls_params(stop=stop, **kwargs),
+            self.endpoint_name,
+            self._model_params(kwargs),
+        )
 
     # -- request building (pure) -------------------------------------------
 
     def _model_params(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
-        params = {**(self.model_kwargs or {}), **kwargs}
-        params.pop("endpoint_kwargs", None)
-        return params
+        return merge_model_kwargs(self.model_kwargs, kwargs)
 
     def _prepare(
         self, prompt: str, stop: list[str] | None, kwargs: Mapping[str, Any]

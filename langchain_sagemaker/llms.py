@@ -23,7 +23,11 @@ from pydantic import (
 )
 from typing_extensions import Self
 
-from langchain_sagemaker._base import SagemakerEndpointBase
+from langchain_sagemaker._base import (
+    SagemakerEndpointBase,
+    ls_params,
+    merge_model_kwargs,
+)
 from langchain_sagemaker._client import AsyncClients
 from langchain_sagemaker._invoke import Call, Reader, arun, run
 from langchain_sagemaker._options import (
@@ -142,24 +146,16 @@ class SagemakerEndpoint(SagemakerEndpointBase, LLM):
     def _get_ls_params(
         self, stop: list[str] | None = None, **kwargs: Any
     ) -> LangSmithParams:
-        params = super()._get_ls_params(stop=stop, **kwargs)
-        params["ls_provider"] = "amazon_sagemaker"
-        params["ls_model_name"] = self.endpoint_name
-        merged = self._model_params(kwargs)
-        temperature = merged.get("temperature")
-        if isinstance(temperature, (int, float)):
-            params["ls_temperature"] = float(temperature)
-        max_tokens = merged.get("max_tokens", merged.get("max_new_tokens"))
-        if isinstance(max_tokens, int):
-            params["ls_max_tokens"] = max_tokens
-        return params
+        return ls_params(
+            super()._get_ls_params(stop=stop, **kwargs),
+            self.endpoint_name,
+            self._model_params(kwargs),
+        )
 
     # -- request building (pure) -------------------------------------------
 
     def _model_params(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
-        params = {**(self.model_kwargs or {}), **kwargs}
-        params.pop("endpoint_kwargs", None)
-        return params
+        return merge_model_kwargs(self.model_kwargs, kwargs)
 
     def _prepare(
         self,
