@@ -232,30 +232,33 @@ class TextBuffer:
 
     (``io.StringIO`` keeps every written piece alive until it has 100,000 of
     them, which costs ~50 bytes per streamed token.) Pieces are joined in
-    blocks of :attr:`BLOCK`, so the buffer holds few objects.
+    blocks of :attr:`BLOCK` and appended to one string, which CPython grows
+    in place, so the whole text is never held twice.
     """
 
     BLOCK = 256
 
     def __init__(self) -> None:
-        self._blocks: list[str] = []
+        self._text = ""
         self._pieces: list[str] = []
 
     def write(self, text: str) -> None:
         """Append ``text``."""
         self._pieces.append(text)
         if len(self._pieces) >= self.BLOCK:
-            self._blocks.append("".join(self._pieces))
-            self._pieces = []
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pieces:
+            # Take the only reference, so that ``+=`` can grow it in place.
+            text, self._text = self._text, ""
+            text += "".join(self._pieces)
+            self._text, self._pieces = text, []
 
     def getvalue(self) -> str:
         """Everything written so far."""
-        if self._pieces:
-            self._blocks.append("".join(self._pieces))
-            self._pieces = []
-        if len(self._blocks) > 1:
-            self._blocks = ["".join(self._blocks)]
-        return self._blocks[0] if self._blocks else ""
+        self._flush()
+        return self._text
 
 
 class Assembler:

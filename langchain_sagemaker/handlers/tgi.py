@@ -31,6 +31,30 @@ __all__ = ["TGIHandler"]
 MAX_STOP_SEQUENCES = 4
 """TGI's default ``--max-stop-sequences``."""
 
+_LARGE_EVENT = 4096
+_GENERATED_TEXT = b'"generated_text":"'
+
+
+def _drop_generated_text(data: bytes) -> bytes:
+    """Replace the ``generated_text`` string of an event with ``"-"``.
+
+    A plain scan for the closing quote (skipping escaped ones): no regex, whose
+    backtracking state would cost memory per character of a long answer.
+    """
+    start = data.find(_GENERATED_TEXT)
+    if start == -1:
+        return data
+    begin = start + len(_GENERATED_TEXT)
+    end = data.find(b'"', begin)
+    while end != -1:
+        before = end - 1
+        while before >= begin and data[before] == 0x5C:  # a backslash
+            before -= 1
+        if (end - 1 - before) % 2 == 0:
+            return data[:begin] + b"-" + data[end:]
+        end = data.find(b'"', end + 1)
+    return data
+
 
 def _usage(details: Mapping[str, Any]) -> dict[str, int] | None:
     usage: dict[str, int] = {}
@@ -111,6 +135,10 @@ class TGIHandler(ModelHandler):
 
     def parse_event(self, data: bytes) -> Delta | None:
         """Read one SSE event: a token, or the last event with the details."""
+        if len(data) > _LARGE_EVENT:
+            # The last event repeats the whole answer in ``generated_text``;
+            # the tokens already carried it, so do not materialise it again.
+            data = _drop_generated_text(data)
         event = loads(data, handler=self.name)
         if not isinstance(event, dict):
             raise mismatch(self.name, data, "a stream event is not a JSON object")

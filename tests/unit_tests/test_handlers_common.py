@@ -483,3 +483,22 @@ def test_event_readers_of_a_usage_only_chunk() -> None:
 )
 def test_hints(data: Any, names: tuple[str, ...]) -> None:
     assert hints(data) == names
+
+
+def test_tgi_last_event_repeated_text_is_not_materialised() -> None:
+    from langchain_sagemaker.handlers.tgi import TGIHandler, _drop_generated_text
+
+    answer = 'say \\"hi\\" \\\\ ' * 2000
+    event = (
+        '{"index":3,"token":{"id":2,"text":"!","logprob":-0.1,"special":false},'
+        f'"generated_text":"{answer}","details":{{"finish_reason":"length",'
+        '"generated_tokens":3,"seed":null,"input_length":4}}'
+    ).encode()
+    assert _drop_generated_text(event).count(b"say") == 0
+    delta = TGIHandler().parse_event(event)
+    assert delta is not None and delta.done and delta.text == "!"
+    assert delta.usage == {
+        "prompt_tokens": 4,
+        "completion_tokens": 3,
+        "total_tokens": 7,
+    }
