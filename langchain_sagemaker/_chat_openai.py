@@ -26,7 +26,6 @@ gets a fresh id, so tool results match their calls across turns.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from langchain_sagemaker._chat_handlers import (
@@ -44,11 +43,10 @@ from langchain_sagemaker.handlers._common import (
     error_status,
     finish_reason_of,
     model_error,
-    usage_of,
     wrong_shape,
 )
 from langchain_sagemaker.handlers._json import dumps, loads
-from langchain_sagemaker.handlers._openai import read_chunk
+from langchain_sagemaker.handlers._openai import first_choice, openai_usage, read_chunk
 from langchain_sagemaker.handlers.base import Framing
 from langchain_sagemaker.handlers.openai import OpenAIChatHandler
 from langchain_sagemaker.handlers.tgi_messages import TGIMessagesHandler
@@ -57,22 +55,6 @@ __all__ = ["OpenAIChatDialect", "TGIMessagesDialect"]
 
 _INCLUDE_USAGE = {"include_usage": True}
 _RESERVED = ("messages", "tools", "tool_choice", "response_format", "stream")
-
-
-def _usage(data: Mapping[str, Any]) -> dict[str, int] | None:
-    raw = data.get("usage")
-    if not isinstance(raw, dict):
-        return None
-    return usage_of(
-        raw.get("prompt_tokens"), raw.get("completion_tokens"), raw.get("total_tokens")
-    )
-
-
-def _first_choice(choices: list[Any]) -> dict[str, Any] | None:
-    for choice in choices:
-        if isinstance(choice, dict) and choice.get("index", 0) == 0:
-            return choice
-    return None
 
 
 def _content_text(content: Any) -> str:
@@ -148,7 +130,7 @@ class OpenAIChatDialect(ChatHandler):
             raise model_error(self.name, message, error_status(data))
         if not isinstance(choices, list) or not choices:
             raise wrong_shape(self.name, data, 'no "choices" list in it')
-        choice = _first_choice(choices)
+        choice = first_choice(choices)
         reply = None if choice is None else choice.get("message")
         if choice is None or not isinstance(reply, dict):
             raise wrong_shape(self.name, data, 'its first choice has no "message"')
@@ -156,7 +138,7 @@ class OpenAIChatDialect(ChatHandler):
             text=_content_text(reply.get("content")),
             tool_calls=self.tool_calls(reply.get("tool_calls")),
             finish_reason=finish_reason_of(choice.get("finish_reason")),
-            usage=_usage(data),
+            usage=openai_usage(data),
             model_name=self._model(data),
             done=True,
         )
@@ -169,9 +151,9 @@ class OpenAIChatDialect(ChatHandler):
         if chunk.done:
             return ChatDelta(done=True)
         event, choices, sse = chunk.event, chunk.choices, chunk.sse
-        usage = _usage(event)
+        usage = openai_usage(event)
         model = self._model(event)
-        choice = _first_choice(choices)
+        choice = first_choice(choices)
         if choice is None:
             return ChatDelta(usage=usage, model_name=model) if usage else None
         delta = choice.get("delta")

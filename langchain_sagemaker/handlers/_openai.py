@@ -52,7 +52,8 @@ INCLUDE_USAGE = {"include_usage": True}
 rejects ``stream_options`` unless ``"stream": true``)."""
 
 
-def _usage(data: Mapping[str, Any]) -> dict[str, int] | None:
+def openai_usage(data: Mapping[str, Any]) -> dict[str, int] | None:
+    """The ``usage`` object of an OpenAI-style response or chunk, normalised."""
     raw = data.get("usage")
     if not isinstance(raw, dict):
         return None
@@ -61,7 +62,7 @@ def _usage(data: Mapping[str, Any]) -> dict[str, int] | None:
     )
 
 
-def _index_zero(choices: list[Any]) -> dict[str, Any] | None:
+def first_choice(choices: list[Any]) -> dict[str, Any] | None:
     """The first choice (``index`` 0); other choices (``n > 1``) are ignored."""
     for choice in choices:
         if isinstance(choice, dict) and choice.get("index", 0) == 0:
@@ -173,14 +174,14 @@ class OpenAIShapeHandler(BuiltinHandler):
             raise model_error(self.who, message, error_status(data))
         if not isinstance(choices, list) or not choices:
             raise wrong_shape(self.who, data, 'no "choices" list in it')
-        choice = _index_zero(choices)
+        choice = first_choice(choices)
         text = None if choice is None else self.choice_text(choice)
         if choice is None or text is None:
             raise wrong_shape(self.who, data, self._text_missing(stream=False))
         return Delta(
             text=text,
             finish_reason=finish_reason_of(choice.get("finish_reason")),
-            usage=_usage(data),
+            usage=openai_usage(data),
             done=True,
         )
 
@@ -192,8 +193,8 @@ class OpenAIShapeHandler(BuiltinHandler):
         if chunk.done:
             return Delta(done=True)
         event, choices, sse = chunk.event, chunk.choices, chunk.sse
-        usage = _usage(event)
-        choice = _index_zero(choices)
+        usage = openai_usage(event)
+        choice = first_choice(choices)
         if choice is None:
             return Delta(usage=usage) if usage else None
         text = self.delta_text(choice)
