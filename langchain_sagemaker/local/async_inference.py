@@ -53,12 +53,13 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from aiohttp import web
 
+from langchain_sagemaker.local._log import InFlightLog
 from langchain_sagemaker.local.auth import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
 from langchain_sagemaker.local.container import Container, ContainerRequest
 from langchain_sagemaker.local.faults import Fault
@@ -225,70 +226,27 @@ class AsyncJob:
     fault: str | None = None
 
 
-class AsyncJobLog:
+class AsyncJobLog(InFlightLog[AsyncJob]):
     """Thread-safe record of asynchronous jobs, with in-flight counters."""
-
-    def __init__(self) -> None:
-        self._changed = threading.Condition()
-        self._jobs: list[AsyncJob] = []
-        self._in_flight = 0
-        self._max_in_flight = 0
-
-    def __len__(self) -> int:
-        with self._changed:
-            return len(self._jobs)
-
-    def __iter__(self) -> Iterator[AsyncJob]:
-        return iter(self.jobs)
-
-    def __getitem__(self, index: int) -> AsyncJob:
-        return self.jobs[index]
 
     @property
     def jobs(self) -> list[AsyncJob]:
         """A copy of the jobs, oldest first."""
-        with self._changed:
-            return list(self._jobs)
+        return self.items
 
     def get(self, inference_id: str) -> AsyncJob | None:
         """The latest job with this inference id, if any."""
         with self._changed:
-            for job in reversed(self._jobs):
+            for job in reversed(self._items):
                 if job.inference_id == inference_id:
                     return job
         return None
-
-    @property
-    def in_flight(self) -> int:
-        """Jobs accepted whose result or failure is not written yet."""
-        with self._changed:
-            return self._in_flight
-
-    @property
-    def max_in_flight(self) -> int:
-        """Most jobs in flight at once since the last :meth:`clear`."""
-        with self._changed:
-            return self._max_in_flight
-
-    def clear(self) -> None:
-        """Forget the jobs and reset the maximum in flight."""
-        with self._changed:
-            self._jobs.clear()
-            self._max_in_flight = self._in_flight
-
-    def wait_idle(self, timeout: float | None = None) -> bool:
-        """Wait until no job is in flight; return whether that happened."""
-        with self._changed:
-            return self._changed.wait_for(lambda: self._in_flight == 0, timeout)
 
     def begin(self, job: AsyncJob) -> None:
         """Record a job that was just accepted."""
         job.submitted = time.monotonic()
         with self._changed:
-            self._jobs.append(job)
-            self._in_flight += 1
-            self._max_in_flight = max(self._max_in_flight, self._in_flight)
-            self._changed.notify_all()
+            self._add(job)
 
     def start(self, job: AsyncJob) -> None:
         """Record that the job's processing began."""
@@ -306,8 +264,7 @@ class AsyncJobLog:
             job.finished = time.monotonic()
             job.status = status
             job.failure = failure
-            self._in_flight -= 1
-            self._changed.notify_all()
+            self._done()
 
 
 class _JobFailed(Exception):

@@ -56,12 +56,13 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from langchain_sagemaker.local._log import InFlightLog
 from langchain_sagemaker.local.auth import SigV4Verifier
 from langchain_sagemaker.local.container import (
     Container,
@@ -216,64 +217,27 @@ class RecordedRequest:
     access_key: str | None = None
 
 
-class RequestLog:
+class RequestLog(InFlightLog[RecordedRequest]):
     """Thread-safe record of requests, with requests-in-flight counters."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._records: list[RecordedRequest] = []
-        self._in_flight = 0
-        self._max_in_flight = 0
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._records)
-
-    def __iter__(self) -> Iterator[RecordedRequest]:
-        return iter(self.records)
-
-    def __getitem__(self, index: int) -> RecordedRequest:
-        return self.records[index]
 
     @property
     def records(self) -> list[RecordedRequest]:
         """A copy of the records, oldest first."""
-        with self._lock:
-            return list(self._records)
-
-    @property
-    def in_flight(self) -> int:
-        """Invocations being answered now."""
-        with self._lock:
-            return self._in_flight
-
-    @property
-    def max_in_flight(self) -> int:
-        """Most invocations answered at once since the last :meth:`clear`."""
-        with self._lock:
-            return self._max_in_flight
-
-    def clear(self) -> None:
-        """Forget the records and reset the maximum in flight."""
-        with self._lock:
-            self._records.clear()
-            self._max_in_flight = self._in_flight
+        return self.items
 
     def begin(self, record: RecordedRequest) -> None:
         """Record an invocation that starts now."""
         record.started = time.monotonic()
-        with self._lock:
-            self._records.append(record)
-            self._in_flight += 1
-            self._max_in_flight = max(self._max_in_flight, self._in_flight)
+        with self._changed:
+            self._add(record)
 
     def end(self, record: RecordedRequest, status: int, error_code: str | None) -> None:
         """Record that ``record`` was answered."""
-        with self._lock:
+        with self._changed:
             record.finished = time.monotonic()
             record.status = status
             record.error_code = error_code
-            self._in_flight -= 1
+            self._done()
 
 
 class _Answer(Exception):
