@@ -486,18 +486,7 @@ class AsyncInference:
         code: str | None = "InternalFailure"
         try:
             record.body = await request.read()
-            if runtime.verifier is not None:
-                access_key, failure = runtime.verifier.verify(
-                    request.method, request.raw_path, request.headers, record.body
-                )
-                if failure is not None:
-                    raise runtime.error(
-                        failure.status,
-                        failure.code,
-                        failure.message,
-                        error_type=failure.error_type,
-                    )
-                record.access_key = access_key
+            record.access_key = runtime.authenticate(request, record.body)
             key = name if name in runtime.endpoints else WILDCARD
             container = runtime.endpoints.get(key)
             if container is None:

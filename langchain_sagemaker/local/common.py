@@ -30,6 +30,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from langchain_sagemaker.local.container import ContainerResponse
 from langchain_sagemaker.local.models.base import Model
 
 __all__ = [
@@ -253,6 +254,27 @@ async def decode(
 
 
 # --- serialization --------------------------------------------------------------
+
+
+def read_fastapi_json(body: bytes) -> tuple[Any, ContainerResponse | None]:
+    """Parse a JSON request body the way vLLM's FastAPI server does.
+
+    Returns ``(value, None)``, or ``(None, answer)`` with FastAPI's own answer
+    for a body that is not JSON (400 ``{"detail": ...}``) or not text (500).
+    """
+    try:
+        return json.loads(body), None
+    except json.JSONDecodeError as error:
+        detail = compact_json({"detail": f"JSON decode error: {error}"})
+        return None, ContainerResponse(
+            status=400, content_type="application/json", body=detail
+        )
+    except (UnicodeDecodeError, ValueError):
+        return None, ContainerResponse(
+            status=500,
+            content_type="text/plain; charset=utf-8",
+            body=b"Internal Server Error",
+        )
 
 
 def compact_json(value: Any) -> bytes:

@@ -111,7 +111,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from langchain_sagemaker.local.common import DialectBase, compact_json
+from langchain_sagemaker.local.common import (
+    DialectBase,
+    compact_json,
+    read_fastapi_json,
+)
 from langchain_sagemaker.local.container import ContainerRequest, ContainerResponse
 from langchain_sagemaker.local.hf_toolkit import mms_error
 from langchain_sagemaker.local.models.base import Model
@@ -1277,15 +1281,9 @@ class OpenAIEmbeddingsContainer(EmbeddingContainer):
                     "[\"Unsupported Media Type: Only 'application/json' is allowed\"]"
                 )
             )
-        try:
-            raw = json.loads(request.body)
-        except json.JSONDecodeError as error:
-            body = compact_json({"detail": f"JSON decode error: {error}"})
-            return ContainerResponse(status=400, content_type=_JSON, body=body)
-        except (UnicodeDecodeError, ValueError):
-            return ContainerResponse(
-                status=500, content_type=_TEXT, body=b"Internal Server Error"
-            )
+        raw, refused = read_fastapi_json(request.body)
+        if refused is not None:
+            return refused
         try:
             try:
                 parsed = _parse_openai(raw)

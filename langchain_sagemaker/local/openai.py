@@ -56,7 +56,6 @@ later): ``{"error": {"message", "type", "param", "code"}}``.
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -71,6 +70,7 @@ from langchain_sagemaker.local.common import (
     count_tokens,
     decode,
     python_json,
+    read_fastapi_json,
     sse_event,
     synth_token,
 )
@@ -510,15 +510,9 @@ class OpenAIContainer(DialectBase):
                     "[\"Unsupported Media Type: Only 'application/json' is allowed\"]"
                 )
             )
-        try:
-            raw = json.loads(request.body)
-        except json.JSONDecodeError as error:
-            body = compact_json({"detail": f"JSON decode error: {error}"})
-            return ContainerResponse(status=400, content_type=_JSON, body=body)
-        except (UnicodeDecodeError, ValueError):
-            return ContainerResponse(
-                status=500, content_type=_TEXT, body=b"Internal Server Error"
-            )
+        raw, refused = read_fastapi_json(request.body)
+        if refused is not None:
+            return refused
         try:
             parsed: _Chat | _Completion
             try:

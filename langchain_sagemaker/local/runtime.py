@@ -432,6 +432,26 @@ class SageMakerRuntime:
             f"{self.log_group(endpoint_name)}"
         )
 
+    def authenticate(self, request: web.Request, body: bytes) -> str | None:
+        """Check the request's SigV4 signature when verification is on.
+
+        Returns the access key that signed it (``None`` when not verifying);
+        raises the error AWS answers for a missing or wrong signature.
+        """
+        if self.verifier is None:
+            return None
+        access_key, failure = self.verifier.verify(
+            request.method, request.raw_path, request.headers, body
+        )
+        if failure is not None:
+            raise self.error(
+                failure.status,
+                failure.code,
+                failure.message,
+                error_type=failure.error_type,
+            )
+        return access_key
+
     def error(
         self,
         status: int,
@@ -759,18 +779,7 @@ class SageMakerRuntime:
         code: str | None = "InternalFailure"
         try:
             record.body = await request.read()
-            if self.verifier is not None:
-                access_key, failure = self.verifier.verify(
-                    request.method, request.raw_path, request.headers, record.body
-                )
-                if failure is not None:
-                    raise self.error(
-                        failure.status,
-                        failure.code,
-                        failure.message,
-                        error_type=failure.error_type,
-                    )
-                record.access_key = access_key
+            record.access_key = self.authenticate(request, record.body)
             if len(record.body) > MAX_BODY_BYTES:
                 # Local wording: the size limit is SageMaker's, the message
                 # is not known to be.
