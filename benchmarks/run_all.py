@@ -76,11 +76,13 @@ def summary(results: dict[str, dict[str, Any] | None]) -> list[tuple[bool, str]]
         raw = rows["raw boto3"]["median_us"]
         aws = rows["langchain-aws invoke"]["median_us"]
         ours = rows["ours invoke"]["median_us"]
+        paired = rows["ours invoke"]["paired_vs_aws_us"]
         lines.append(
             (
                 ours <= aws,
                 f"invoke median ≤ langchain-aws: ours {ours:.0f} µs vs "
-                f"langchain-aws {aws:.0f} µs ({ours / aws:.2f}x)",
+                f"langchain-aws {aws:.0f} µs ({ours / aws:.2f}x; paired "
+                f"per-round difference {paired:+.0f} µs)",
             )
         )
         lines.append(

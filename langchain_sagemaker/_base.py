@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import contextlib
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal, TypeVar
 
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.utils import secret_from_env
@@ -18,7 +20,26 @@ from langchain_sagemaker._client import (
 )
 from langchain_sagemaker._options import FIELD_TO_PARAM, merge_custom_attributes
 
-__all__ = ["SagemakerEndpointBase", "ls_params", "merge_model_kwargs"]
+__all__ = [
+    "SagemakerEndpointBase",
+    "ls_params",
+    "merge_model_kwargs",
+    "signature_once",
+]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def signature_once(func: _F) -> _F:
+    """Compute ``inspect.signature(func)`` once, at class definition.
+
+    langchain-core inspects ``_generate`` / ``_agenerate`` on every call (does
+    it take ``run_manager``?); ``inspect.signature`` returns a function's
+    ``__signature__`` when it has one, which saves ~10 µs per call.
+    """
+    with contextlib.suppress(TypeError, ValueError, NameError):
+        func.__signature__ = inspect.signature(func)  # type: ignore[attr-defined]
+    return func
 
 
 class SagemakerEndpointBase(BaseModel):
@@ -223,15 +244,29 @@ def merge_model_kwargs(
 
 
 def ls_params(
-    params: LangSmithParams, endpoint_name: str, model_params: Mapping[str, Any]
+    model_type: Literal["llm", "chat"],
+    endpoint_name: str,
+    model_params: Mapping[str, Any],
+    *,
+    stop: Sequence[str] | None = None,
+    model: Any = None,
 ) -> LangSmithParams:
-    """Name the provider and model for tracing, with temperature and max tokens."""
-    params["ls_provider"] = "amazon_sagemaker"
-    params["ls_model_name"] = endpoint_name
+    """The tracing params: provider, model (the endpoint), temperature, max tokens.
+
+    Built whole, as langchain-core asks integrations to (its own fallback
+    probes the model for attributes this class does not have).
+    """
+    params = LangSmithParams(
+        ls_provider="amazon_sagemaker",
+        ls_model_type=model_type,
+        ls_model_name=model if isinstance(model, str) else endpoint_name,
+    )
+    if stop:
+        params["ls_stop"] = list(stop)
     temperature = model_params.get("temperature")
-    if isinstance(temperature, (int, float)):
+    if isinstance(temperature, (int, float)) and not isinstance(temperature, bool):
         params["ls_temperature"] = float(temperature)
     max_tokens = model_params.get("max_tokens", model_params.get("max_new_tokens"))
-    if isinstance(max_tokens, int):
+    if isinstance(max_tokens, int) and not isinstance(max_tokens, bool):
         params["ls_max_tokens"] = max_tokens
     return params

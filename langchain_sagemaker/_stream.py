@@ -14,7 +14,12 @@ from typing import Any
 from langchain_core.outputs import GenerationChunk
 
 from langchain_sagemaker.errors import IncompleteStreamError, ResponseParseError
-from langchain_sagemaker.handlers.base import Delta, LegacyHandler, ModelHandler
+from langchain_sagemaker.handlers.base import (
+    Delta,
+    LegacyHandler,
+    ModelHandler,
+    read_body,
+)
 
 __all__ = [
     "MAX_EVENT_BYTES",
@@ -349,15 +354,28 @@ class Assembler:
         return chunks + self._finish(self.stops.close())
 
     def feed_body(self, body: Any) -> list[GenerationChunk]:
-        """Feed a whole (non-streaming) response body and finish."""
+        """Feed a whole (non-streaming) response body and finish.
+
+        Returns at most one chunk: the text with the stops applied, carrying
+        the finish reason and usage.
+        """
         if isinstance(self.handler, LegacyHandler):
             delta = self.handler.parse_body(body)
         else:
-            from langchain_sagemaker.handlers.base import read_body
-
             delta = self.handler.parse_response(read_body(body))
-        chunks = self._apply(delta)
-        return chunks + self._finish(self.stops.close())
+        self._note(delta)
+        text = self.stops.feed(delta.text)
+        text += self.stops.close()
+        if self.stops.stopped:
+            self.finish_reason = "stop"
+        if text:
+            self._text.write(text)
+        info = self.generation_info()
+        if not text and not info:
+            return []
+        return [
+            GenerationChunk.model_construct(text=text, generation_info=info or None)
+        ]
 
     def _deltas(self, events: list[bytes]) -> list[GenerationChunk]:
         chunks: list[GenerationChunk] = []
@@ -370,13 +388,16 @@ class Assembler:
                 chunks.extend(self._apply(delta))
         return chunks
 
-    def _apply(self, delta: Delta) -> list[GenerationChunk]:
+    def _note(self, delta: Delta) -> None:
         if delta.usage:
             self.usage.update(delta.usage)
         if delta.finish_reason:
             self.finish_reason = delta.finish_reason
         if delta.done:
             self.done = True
+
+    def _apply(self, delta: Delta) -> list[GenerationChunk]:
+        self._note(delta)
         text = self.stops.feed(delta.text)
         if self.stops.stopped:
             self.finish_reason = "stop"
@@ -394,7 +415,9 @@ class Assembler:
         chunks = self._emit(rest)
         info = self.generation_info()
         if info:
-            chunks.append(GenerationChunk(text="", generation_info=info))
+            chunks.append(
+                GenerationChunk.model_construct(text="", generation_info=info)
+            )
         return chunks
 
     def generation_info(self) -> dict[str, Any]:

@@ -60,6 +60,7 @@ from langchain_sagemaker._base import (
     SagemakerEndpointBase,
     ls_params,
     merge_model_kwargs,
+    signature_once,
 )
 from langchain_sagemaker._options import request_options
 from langchain_sagemaker._stream import Assembler, clean_stop
@@ -475,9 +476,11 @@ class SagemakerAsyncEndpoint(SagemakerEndpointBase, LLM):
         self, stop: list[str] | None = None, **kwargs: Any
     ) -> LangSmithParams:
         return ls_params(
-            super()._get_ls_params(stop=stop, **kwargs),
+            "llm",
             self.endpoint_name,
             self._model_params(kwargs),
+            stop=stop,
+            model=kwargs.get("model"),
         )
 
     # -- request building (pure) -------------------------------------------
@@ -808,6 +811,7 @@ class SagemakerAsyncEndpoint(SagemakerEndpointBase, LLM):
             self.submit(prompt, stop, **kwargs), None, None, fresh=True
         ).text
 
+    @signature_once
     def _generate(
         self,
         prompts: list[str],
@@ -854,6 +858,7 @@ class SagemakerAsyncEndpoint(SagemakerEndpointBase, LLM):
         rows = [[g] for g in generations]
         return LLMResult(generations=rows, llm_output=_llm_output(rows))
 
+    @signature_once
     async def _agenerate(
         self,
         prompts: list[str],

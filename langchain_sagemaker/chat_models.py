@@ -32,7 +32,11 @@ from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from typing_extensions import Self
 
-from langchain_sagemaker._base import SagemakerEndpointBase
+from langchain_sagemaker._base import (
+    SagemakerEndpointBase,
+    ls_params,
+    signature_once,
+)
 from langchain_sagemaker._chat_handlers import (
     ChatDelta,
     ChatHandler,
@@ -269,23 +273,13 @@ class ChatSagemakerEndpoint(SagemakerEndpointBase, BaseChatModel):
     def _get_ls_params(
         self, stop: list[str] | None = None, **kwargs: Any
     ) -> LangSmithParams:
-        params = super()._get_ls_params(stop=stop, **kwargs)
-        params["ls_provider"] = "amazon_sagemaker"
-        model = kwargs.get("model")
-        params["ls_model_name"] = (
-            model if isinstance(model, str) else self.endpoint_name
+        return ls_params(
+            "chat",
+            self.endpoint_name,
+            self._model_params(kwargs),
+            stop=stop if stop is not None else self.stop,
+            model=kwargs.get("model"),
         )
-        merged = self._model_params(kwargs)
-        temperature = merged.get("temperature")
-        if isinstance(temperature, (int, float)) and not isinstance(temperature, bool):
-            params["ls_temperature"] = float(temperature)
-        max_tokens = merged.get("max_tokens", merged.get("max_new_tokens"))
-        if isinstance(max_tokens, int) and not isinstance(max_tokens, bool):
-            params["ls_max_tokens"] = max_tokens
-        stops = stop if stop is not None else self.stop
-        if stops:
-            params["ls_stop"] = list(stops)
-        return params
 
     # -- request building (pure) -------------------------------------------
 
@@ -418,6 +412,7 @@ class ChatSagemakerEndpoint(SagemakerEndpointBase, BaseChatModel):
                 await run_manager.on_llm_new_token(generation.text, chunk=generation)
             yield generation
 
+    @signature_once
     def _generate(
         self,
         messages: list[BaseMessage],
@@ -433,6 +428,7 @@ class ChatSagemakerEndpoint(SagemakerEndpointBase, BaseChatModel):
         chunks = list(self._chunks(messages, stop, kwargs, stream=False))
         return _result(collect_message(chunks))
 
+    @signature_once
     async def _agenerate(
         self,
         messages: list[BaseMessage],

@@ -27,6 +27,7 @@ from langchain_sagemaker._base import (
     SagemakerEndpointBase,
     ls_params,
     merge_model_kwargs,
+    signature_once,
 )
 from langchain_sagemaker._client import AsyncClients
 from langchain_sagemaker._invoke import Call, Reader, arun, run
@@ -147,9 +148,11 @@ class SagemakerEndpoint(SagemakerEndpointBase, LLM):
         self, stop: list[str] | None = None, **kwargs: Any
     ) -> LangSmithParams:
         return ls_params(
-            super()._get_ls_params(stop=stop, **kwargs),
+            "llm",
             self.endpoint_name,
             self._model_params(kwargs),
+            stop=stop,
+            model=kwargs.get("model"),
         )
 
     # -- request building (pure) -------------------------------------------
@@ -277,6 +280,7 @@ class SagemakerEndpoint(SagemakerEndpointBase, LLM):
         )
         return _collect([chunk async for chunk in chunks])
 
+    @signature_once
     def _generate(
         self,
         prompts: list[str],
@@ -298,6 +302,7 @@ class SagemakerEndpoint(SagemakerEndpointBase, LLM):
         rows = [[g] for g in generations]
         return LLMResult(generations=rows, llm_output=_llm_output(rows))
 
+    @signature_once
     async def _agenerate(
         self,
         prompts: list[str],

@@ -20,9 +20,12 @@ def loads(data: bytes | str, *, handler: str) -> Any:
         raise mismatch(handler, data, f"it is not JSON ({exc})") from exc
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dumps(obj: Any) -> bytes:
     """Serialize a request body as compact UTF-8 JSON."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _ENCODER.encode(obj).encode("utf-8")
 
 
 def mismatch(handler: str, data: bytes | str | Any, why: str) -> ResponseParseError:

@@ -82,8 +82,16 @@ class TGIHandler(ModelHandler):
     server_side_stop: ClassVar[bool] = True
     has_end_marker: ClassVar[bool] = True
 
-    def parameters(self, params: Mapping[str, Any], stop: list[str]) -> dict[str, Any]:
-        """Spell LangChain's common parameters the way TGI reads them."""
+    def parameters(
+        self, params: Mapping[str, Any], stop: list[str], *, stream: bool = True
+    ) -> dict[str, Any]:
+        """Spell LangChain's common parameters the way TGI reads them.
+
+        ``details`` is asked for on streams only, where it is one small object
+        on the last event (finish reason, token counts). On a whole response
+        TGI's details also list every generated token (id, text, logprob), so
+        it is sent there only when ``model_kwargs`` or the call set it.
+        """
         out = dict(params)
         if "max_tokens" in out:
             out.setdefault("max_new_tokens", out.pop("max_tokens"))
@@ -95,7 +103,8 @@ class TGIHandler(ModelHandler):
         if isinstance(top_p, (int, float)) and top_p >= 1.0:
             del out["top_p"]
         out.setdefault("return_full_text", False)
-        out.setdefault("details", True)
+        if stream:
+            out.setdefault("details", True)
         if stop:
             out["stop"] = stop[:MAX_STOP_SEQUENCES]
         return out
@@ -111,7 +120,7 @@ class TGIHandler(ModelHandler):
         """Build ``{"inputs", "parameters", "stream"}``."""
         body: dict[str, Any] = {
             "inputs": prompt,
-            "parameters": self.parameters(params, stop),
+            "parameters": self.parameters(params, stop, stream=stream),
         }
         if stream:
             body["stream"] = True

@@ -26,6 +26,9 @@ PAIRS: dict[str, tuple[str, bool, bool, bool]] = {
     "jumpstart-mistral": ("jumpstart-mistral", True, True, True),
     "jumpstart-falcon": ("jumpstart-falcon", True, True, True),
 }
+# TGI lists every generated token in a whole response's details, so the TGI
+# handlers ask for details on a whole response only when the user does.
+DETAILS_WHEN_ASKED = {"tgi", "jumpstart-mistral", "jumpstart-falcon"}
 
 
 @pytest.fixture(scope="module")
@@ -48,10 +51,8 @@ def _llm(ep: LocalEndpoint, handler: str, **kwargs: Any) -> SagemakerEndpoint:
     )
 
 
-@pytest.mark.parametrize("handler", sorted(PAIRS))
-def test_invoke(dialects: LocalEndpoint, handler: str) -> None:
+def _check_info(handler: str, result: Any) -> None:
     _, _, usage, finish = PAIRS[handler]
-    result = _llm(dialects, handler).generate([PROMPT])
     gen = result.generations[0][0]
     assert gen.text.strip() == PROMPT
     info = gen.generation_info or {}
@@ -62,6 +63,32 @@ def test_invoke(dialects: LocalEndpoint, handler: str) -> None:
         assert result.llm_output is not None
     else:
         assert "token_usage" not in info  # never invented
+
+
+@pytest.mark.parametrize("handler", sorted(PAIRS))
+def test_invoke(dialects: LocalEndpoint, handler: str) -> None:
+    model_kwargs = {"details": True} if handler in DETAILS_WHEN_ASKED else None
+    llm = _llm(dialects, handler)
+    if model_kwargs:
+        llm = llm.model_copy(update={"model_kwargs": model_kwargs})
+    _check_info(handler, llm.generate([PROMPT]))
+
+
+@pytest.mark.parametrize("handler", sorted(DETAILS_WHEN_ASKED))
+def test_invoke_without_details_reports_nothing_invented(
+    dialects: LocalEndpoint, handler: str
+) -> None:
+    gen = _llm(dialects, handler).generate([PROMPT]).generations[0][0]
+    assert gen.text.strip() == PROMPT
+    assert gen.generation_info is None
+
+
+@pytest.mark.parametrize("handler", sorted(h for h, p in PAIRS.items() if p[1]))
+def test_streamed_generation_reports_usage(
+    dialects: LocalEndpoint, handler: str
+) -> None:
+    llm = _llm(dialects, handler).model_copy(update={"streaming": True})
+    _check_info(handler, llm.generate([PROMPT]))
 
 
 @pytest.mark.parametrize("handler", sorted(h for h, p in PAIRS.items() if p[1]))

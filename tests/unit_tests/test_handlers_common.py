@@ -216,6 +216,21 @@ def test_handler_options_are_passed() -> None:
     assert get_handler("jumpstart-llama", chat=True).chat is True  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("name", ["tgi", "jumpstart-mistral", "jumpstart-falcon"])
+def test_tgi_asks_for_details_on_streams_or_when_told(name: str) -> None:
+    handler = get_handler(name)
+    assert isinstance(handler, ModelHandler)
+
+    def params(given: dict[str, Any], *, stream: bool) -> dict[str, Any]:
+        body = handler.request_body("x", given, stop=[], stream=stream)
+        return dict(json.loads(body)["parameters"])
+
+    assert "details" not in params({}, stream=False)  # a list of every token
+    assert params({}, stream=True)["details"] is True  # one small last-event object
+    assert params({"details": True}, stream=False)["details"] is True
+    assert params({"details": False}, stream=True)["details"] is False
+
+
 # --------------------------------------------------------------------------
 # ParamStyle
 

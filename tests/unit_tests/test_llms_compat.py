@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import pickle
@@ -339,6 +340,26 @@ def test_identifying_params_and_type() -> None:
         "ls_temperature": 0.2,
         "ls_max_tokens": 7,
     }
+    assert llm._get_ls_params(stop=["###"], temperature=0.5, model="other") == {
+        "ls_provider": "amazon_sagemaker",
+        "ls_model_name": "other",
+        "ls_model_type": "llm",
+        "ls_temperature": 0.5,
+        "ls_max_tokens": 7,
+        "ls_stop": ["###"],
+    }
+
+
+@pytest.mark.parametrize("name", ["_generate", "_agenerate"])
+def test_generate_signature_is_computed_once_and_right(name: str) -> None:
+    # langchain-core asks inspect.signature(self._generate) on every call
+    method = getattr(SagemakerEndpoint, name)
+    assert method.__signature__ == inspect.signature(method, follow_wrapped=False)
+    llm = SagemakerEndpoint(
+        endpoint_name="ep", client=MagicMock(), content_handler="tgi"
+    )
+    params = inspect.signature(getattr(llm, name)).parameters
+    assert list(params) == ["prompts", "stop", "run_manager", "kwargs"]
 
 
 def test_unknown_handler_name_lists_known_ones() -> None:
