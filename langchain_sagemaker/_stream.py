@@ -114,8 +114,13 @@ class SSEDecoder:
             and data.count(b"\n", 0, -2) == 0
         ):
             # The common case: one whole single-line event per PayloadPart.
-            value = data[5:-2].rstrip(b"\r")
-            return [value[1:] if value.startswith(b" ") else value]
+            # Find the value's bounds first and slice once: a last event can
+            # be hundreds of kB, and every copy of it counts.
+            start = 6 if data.startswith(b" ", 5) else 5
+            end = len(data) - 2
+            while end > start and data[end - 1] == 0x0D:  # "\r"
+                end -= 1
+            return [data[start:end]]
         start = len(self._buffer)
         self._buffer += data
         events: list[bytes] = []

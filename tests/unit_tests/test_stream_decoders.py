@@ -301,6 +301,29 @@ def test_sse_feed_returns_several_events_at_once() -> None:
     assert decoder.close() == [b"3"]
 
 
+@pytest.mark.parametrize(
+    "part",
+    [
+        b"data: x\n\n",
+        b"data:x\n\n",
+        b"data:  two spaces\n\n",
+        b"data:x\r\n\n",
+        b"data: \r\r\n\n",
+        b"data:\r\n\n",
+        b"data: \n\n",
+        b"data:\n\n",
+        b"data: " + b"y" * 100_000 + b"\n\n",
+    ],
+)
+def test_sse_whole_event_part_reads_as_when_split(part: bytes) -> None:
+    # one whole event per part takes a fast path; split, the general one
+    whole = SSEDecoder()
+    split = SSEDecoder()
+    assert whole.feed(part) + whole.close() == (
+        split.feed(part[:1]) + split.feed(part[1:]) + split.close()
+    )
+
+
 def test_multibyte_character_split_across_feeds_comes_out_intact() -> None:
     text = "日👋🏽e\u0301"
     raw = text.encode()
