@@ -7,8 +7,11 @@ interleaved rounds (so drift hits all of them alike), after a warm-up:
 * langchain-aws ``SagemakerEndpoint.invoke`` with a TGI ``LLMContentHandler``;
 * ours ``SagemakerEndpoint.invoke`` with ``content_handler="tgi"``.
 
-Reports median and p90 wall latency, client CPU per call, and ratios to raw
-boto3. The server runs in a subprocess, so CPU is the client's alone.
+Reports median and p90 wall latency, client CPU per call, ratios to raw
+boto3, and the paired difference to langchain-aws: the median over rounds of
+(this client's call - langchain-aws's call in the same round), which cancels
+the drift that moves each client's own median by ±30 µs between runs. The
+server runs in a subprocess, so CPU is the client's alone.
 
 Run: ``uv run --all-extras --group bench python benchmarks/latency.py``
 """
@@ -38,7 +41,7 @@ from _common import (
     write_json,
 )
 
-N_CALLS = 1000
+N_CALLS = 1500
 N_WARMUP = 30
 PROMPT = "Hello there, how are you today?"
 PARAMS: dict[str, Any] = {"max_new_tokens": 16, "return_full_text": False}

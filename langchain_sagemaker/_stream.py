@@ -378,9 +378,7 @@ class Assembler:
         info = self.generation_info()
         if not text and not info:
             return []
-        return [
-            GenerationChunk.model_construct(text=text, generation_info=info or None)
-        ]
+        return [GenerationChunk(text=text, generation_info=info or None)]
 
     def _deltas(self, events: list[bytes]) -> list[GenerationChunk]:
         chunks: list[GenerationChunk] = []
@@ -412,7 +410,7 @@ class Assembler:
         if not text:
             return []
         self._text.write(text)
-        return [GenerationChunk.model_construct(text=text, generation_info=None)]
+        return [GenerationChunk(text=text)]
 
     def _finish(self, rest: str) -> list[GenerationChunk]:
         if self.stops.stopped:
@@ -420,9 +418,7 @@ class Assembler:
         chunks = self._emit(rest)
         info = self.generation_info()
         if info:
-            chunks.append(
-                GenerationChunk.model_construct(text="", generation_info=info)
-            )
+            chunks.append(GenerationChunk(text="", generation_info=info))
         return chunks
 
     def generation_info(self) -> dict[str, Any]:

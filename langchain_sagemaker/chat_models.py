@@ -35,6 +35,7 @@ from typing_extensions import Self
 from langchain_sagemaker._base import (
     SagemakerEndpointBase,
     ls_params,
+    private,
     signature_once,
 )
 from langchain_sagemaker._chat_handlers import (
@@ -310,7 +311,7 @@ class ChatSagemakerEndpoint(SagemakerEndpointBase, BaseChatModel):
         if not self.endpoint_name:
             msg = "`endpoint_name` is empty: pass the name of the SageMaker endpoint."
             raise ConfigurationError(msg)
-        handler = self._handler
+        handler: ChatHandler = private(self, "_handler")
         stops = clean_stop(stop if stop is not None else self.stop)
         tools = kwargs.get("tools")
         formatted = format_tools(tools) if tools else None

@@ -27,6 +27,7 @@ from langchain_sagemaker._base import (
     SagemakerEndpointBase,
     ls_params,
     merge_model_kwargs,
+    private,
     signature_once,
 )
 from langchain_sagemaker._client import AsyncClients
@@ -171,7 +172,7 @@ class SagemakerEndpoint(SagemakerEndpointBase, LLM):
         if not self.endpoint_name:
             msg = "`endpoint_name` is empty: pass the name of the SageMaker endpoint."
             raise ConfigurationError(msg)
-        handler = self._handler
+        handler: ModelHandler | LegacyHandler = private(self, "_handler")
         params = self._model_params(kwargs)
         stops = clean_stop(stop)
         call: dict[str, Any] = {"EndpointName": self.endpoint_name}
