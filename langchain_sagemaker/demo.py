@@ -196,7 +196,11 @@ def main() -> int:
         ):
             print(piece.get("output_text", ""), end="", flush=True)
         print()
-        result = llm.generate([PROMPT.format(context=EXAMPLE_DOC, question=query)])
+        # TGI's details (finish reason, token count) on a whole response: asked
+        # for here; streams carry them by default.
+        result = llm.generate(
+            [PROMPT.format(context=EXAMPLE_DOC, question=query)], details=True
+        )
         print("generation_info:", result.generations[0][0].generation_info)
 
         _say("3. Other documents and questions (batched)")

@@ -48,8 +48,14 @@ def test_stop_sequences_literal_invoke_and_stream(
     assert "".join(llm.stream(prompt, stop=stop)) == prompt[:cut]
 
 
-def test_usage_and_finish_reason_reported(make_llm: Any) -> None:
-    llm = make_llm("echo")
+@pytest.mark.parametrize(
+    ("streaming", "model_kwargs"),
+    [(False, {"details": True}), (True, None)],  # TGI details: asked / streams
+)
+def test_usage_and_finish_reason_reported(
+    make_llm: Any, streaming: bool, model_kwargs: dict[str, Any] | None
+) -> None:
+    llm = make_llm("echo", model_kwargs=model_kwargs, streaming=streaming)
     result = llm.generate(["one two three"])
     info = result.generations[0][0].generation_info
     assert info is not None and info["finish_reason"] == "eos_token"
@@ -58,7 +64,7 @@ def test_usage_and_finish_reason_reported(make_llm: Any) -> None:
 
 
 def test_max_tokens_is_mapped(make_llm: Any, endpoint: LocalEndpoint) -> None:
-    llm = make_llm("echo", model_kwargs={"max_tokens": 2})
+    llm = make_llm("echo", model_kwargs={"max_tokens": 2, "details": True})
     result = llm.generate(["one two three four"])
     gen = result.generations[0][0]
     assert gen.text == "one two"
