@@ -1,11 +1,14 @@
 """The wrapper's own cost per call: ``invoke`` against a 0 ms local endpoint.
 
-Three clients call the same echo endpoint with the same short prompt, in
+Four clients call the same echo endpoint with the same short prompt, in
 interleaved rounds (so drift hits all of them alike), after a warm-up:
 
 * raw boto3: ``invoke_endpoint`` + read the body + ``json.loads``;
 * langchain-aws ``SagemakerEndpoint.invoke`` with a TGI ``LLMContentHandler``;
-* ours ``SagemakerEndpoint.invoke`` with ``content_handler="tgi"``.
+* ours ``SagemakerEndpoint.invoke`` with ``content_handler="tgi"``;
+* (info) a minimal langchain-core ``LLM`` whose ``_call`` is the raw boto3
+  call: the floor of any LangChain wrapper (callbacks, run managers, result
+  objects), which no wrapper can go under.
 
 Reports median and p90 wall latency, client CPU per call, ratios to raw
 boto3, and the paired difference to langchain-aws: the median over rounds of
@@ -46,6 +49,7 @@ N_WARMUP = 30
 PROMPT = "Hello there, how are you today?"
 PARAMS: dict[str, Any] = {"max_new_tokens": 16, "return_full_text": False}
 AWS = "langchain-aws invoke"
+CORE_FLOOR = "(info) langchain-core LLM over raw boto3"
 
 
 def make_callers(url: str) -> dict[str, Callable[[], str]]:
@@ -62,11 +66,28 @@ def make_callers(url: str) -> dict[str, Callable[[], str]]:
 
     aws = aws_llm(url, model_kwargs=dict(PARAMS))
     ours = our_llm(url, model_kwargs=dict(PARAMS))
+    floor = _core_floor(raw)
     return {
         "raw boto3": raw,
         AWS: lambda: aws.invoke(PROMPT),
         "ours invoke": lambda: ours.invoke(PROMPT),
+        CORE_FLOOR: lambda: floor.invoke(PROMPT),
     }
+
+
+def _core_floor(raw: Callable[[], str]) -> Any:
+    """The least any LangChain ``LLM`` can cost: ``_call`` is the raw call."""
+    from langchain_core.language_models.llms import LLM
+
+    class RawCallLLM(LLM):
+        @property
+        def _llm_type(self) -> str:
+            return "raw-call"
+
+        def _call(self, prompt: str, stop: Any = None, **kwargs: Any) -> str:
+            return raw()
+
+    return RawCallLLM()
 
 
 def run(n_calls: int = N_CALLS, n_warmup: int = N_WARMUP) -> dict[str, Any]:
