@@ -13,8 +13,18 @@ _SNIPPET = 300
 
 
 def loads(data: bytes | str, *, handler: str) -> Any:
-    """Parse JSON, raising ``ResponseParseError`` with a snippet on failure."""
+    """Parse JSON, raising ``ResponseParseError`` with a snippet on failure.
+
+    UTF-8 (what containers send) is decoded directly, which skips
+    ``json.loads``'s encoding sniffing on every stream event; a BOM or another
+    Unicode encoding still goes through the sniffing.
+    """
     try:
+        if isinstance(data, bytes) and not data.startswith(b"\xef\xbb\xbf"):
+            try:
+                return json.loads(data.decode("utf-8"))
+            except UnicodeDecodeError:
+                pass  # UTF-16 / UTF-32: let json detect it
         return json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise mismatch(handler, data, f"it is not JSON ({exc})") from exc

@@ -34,6 +34,7 @@ from langchain_sagemaker.handlers._common import (
     wrong_shape,
 )
 from langchain_sagemaker.handlers._detect import event_readers, hints, response_readers
+from langchain_sagemaker.handlers._json import loads as json_loads
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "handlers"
 
@@ -229,6 +230,26 @@ def test_tgi_asks_for_details_on_streams_or_when_told(name: str) -> None:
     assert params({}, stream=True)["details"] is True  # one small last-event object
     assert params({"details": True}, stream=False)["details"] is True
     assert params({"details": False}, stream=True)["details"] is False
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        '{"t": "日本 👋"}'.encode(),
+        b"\xef\xbb\xbf" + '{"t": "日本 👋"}'.encode(),  # UTF-8 with a BOM
+        '{"t": "日本 👋"}'.encode("utf-16"),
+        '{"t": "日本 👋"}'.encode("utf-32-le"),
+        '{"t": "日本 👋"}',
+    ],
+)
+def test_json_loads_reads_what_json_reads(data: bytes | str) -> None:
+    assert json_loads(data, handler="x") == {"t": "日本 👋"}
+
+
+@pytest.mark.parametrize("data", [b'{"t": "\xff"}', b"not json", b'{"t": 1} x'])
+def test_json_loads_errors_name_the_handler(data: bytes) -> None:
+    with pytest.raises(ResponseParseError, match="'x' content handler"):
+        json_loads(data, handler="x")
 
 
 # --------------------------------------------------------------------------
