@@ -32,7 +32,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from concurrent.futures import FIRST_EXCEPTION, Future, wait
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -648,6 +648,37 @@ class SagemakerAsyncEndpoint(SagemakerEndpointBase, LLM):
             jitter=0.1,
         )
 
+    def _polls(
+        self,
+        job: AsyncInferenceJob,
+        timeout: float | None,
+        progress: ProgressCallback | None,
+        *,
+        fresh: bool,
+    ) -> Generator[float, _Outcome, None]:
+        """When to check a job: the plan the sync and async waits share.
+
+        Yields the delay before each check and is sent the check's outcome;
+        ends at the first outcome that is not pending. ``fresh``: the job was just submitted, so wait before the first check.
+        Raises the timeout error once the deadline passes.
+        """
+        started = time.monotonic()
+        deadline = self._deadline(timeout)
+        backoff = self._backoff()
+        delay = backoff.next() if fresh else 0.0
+        while True:
+            if delay > 0 and deadline is not None:
+                delay = min(delay, max(0.0, deadline - time.monotonic()))
+            outcome = yield delay
+            now = time.monotonic()
+            if progress is not None:
+                progress(outcome.status, now - started)
+            if outcome.status != "pending":
+                return
+            if deadline is not None and now >= deadline:
+                raise self._timed_out(job, now - started)
+            delay = backoff.next()
+
     def _wait(
         self,
         job: AsyncInferenceJob,
@@ -657,28 +688,20 @@ class SagemakerAsyncEndpoint(SagemakerEndpointBase, LLM):
         *,
         fresh: bool = False,
     ) -> Generation:
-        """Check until done; ``fresh``: the job was just submitted, wait first."""
-        started = time.monotonic()
-        deadline = self._deadline(timeout)
-        backoff = self._backoff()
-        delay = backoff.next() if fresh else 0.0
+        """Check until done (see ``_polls``); ``abort`` ends the wait early."""
+        polls = self._polls(job, timeout, progress, fresh=fresh)
+        delay = next(polls)
         while True:
             if delay > 0:
-                if deadline is not None:
-                    delay = min(delay, max(0.0, deadline - time.monotonic()))
                 if abort is None:
                     time.sleep(delay)
                 elif abort.wait(delay):
                     raise _Aborted
             outcome = self._fetch(job)
-            now = time.monotonic()
-            if progress is not None:
-                progress(outcome.status, now - started)
-            if outcome.status != "pending":
+            try:
+                delay = polls.send(outcome)
+            except StopIteration:
                 return self._conclude(job, outcome)
-            if deadline is not None and now >= deadline:
-                raise self._timed_out(job, now - started)
-            delay = backoff.next()
 
     async def _await(
         self,
@@ -689,24 +712,16 @@ class SagemakerAsyncEndpoint(SagemakerEndpointBase, LLM):
         fresh: bool = False,
     ) -> Generation:
         """Async ``_wait``: sleeps on the event loop, reads S3 in a thread."""
-        started = time.monotonic()
-        deadline = self._deadline(timeout)
-        backoff = self._backoff()
-        delay = backoff.next() if fresh else 0.0
+        polls = self._polls(job, timeout, progress, fresh=fresh)
+        delay = next(polls)
         while True:
             if delay > 0:
-                if deadline is not None:
-                    delay = min(delay, max(0.0, deadline - time.monotonic()))
                 await asyncio.sleep(delay)
             outcome = await run_in_executor(None, self._fetch, job)
-            now = time.monotonic()
-            if progress is not None:
-                progress(outcome.status, now - started)
-            if outcome.status != "pending":
+            try:
+                delay = polls.send(outcome)
+            except StopIteration:
                 return await run_in_executor(None, self._conclude, job, outcome)
-            if deadline is not None and now >= deadline:
-                raise self._timed_out(job, now - started)
-            delay = backoff.next()
 
     # -- the job API ------------------------------------------------------------
 
