@@ -659,8 +659,9 @@ class SagemakerAsyncEndpoint(SagemakerEndpointBase, LLM):
         """When to check a job: the plan the sync and async waits share.
 
         Yields the delay before each check and is sent the check's outcome;
-        ends at the first outcome that is not pending. ``fresh``: the job was just submitted, so wait before the first check.
-        Raises the timeout error once the deadline passes.
+        ends at the first outcome that is not pending, and raises the timeout
+        error once the deadline passes. ``fresh``: the job was just submitted,
+        so wait before the first check.
         """
         started = time.monotonic()
         deadline = self._deadline(timeout)
