@@ -356,7 +356,7 @@ class Assembler:
             raise IncompleteStreamError(msg).with_context(
                 partial_text=self.text + self.stops.close()
             ) from cut_off
-        return chunks + self._finish(self.stops.close())
+        return chunks + self._finish()
 
     def feed_body(self, body: Any) -> list[GenerationChunk]:
         """Feed a whole (non-streaming) response body and finish.
@@ -369,10 +369,7 @@ class Assembler:
         else:
             delta = self.handler.parse_response(read_body(body))
         self._note(delta)
-        text = self.stops.feed(delta.text)
-        text += self.stops.close()
-        if self.stops.stopped:
-            self.finish_reason = "stop"
+        text = self._cut(delta.text, last=True)
         if text:
             self._text.write(text)
         info = self.generation_info()
@@ -399,12 +396,21 @@ class Assembler:
         if delta.done:
             self.done = True
 
-    def _apply(self, delta: Delta) -> list[GenerationChunk]:
-        self._note(delta)
-        text = self.stops.feed(delta.text)
+    def _cut(self, text: str, *, last: bool = False) -> str:
+        """Pass text through the stop filter, flushed if ``last``.
+
+        A stop sequence makes the finish reason ``"stop"``.
+        """
+        out = self.stops.feed(text)
+        if last:
+            out += self.stops.close()
         if self.stops.stopped:
             self.finish_reason = "stop"
-        return self._emit(text)
+        return out
+
+    def _apply(self, delta: Delta) -> list[GenerationChunk]:
+        self._note(delta)
+        return self._emit(self._cut(delta.text))
 
     def _emit(self, text: str) -> list[GenerationChunk]:
         if not text:
@@ -412,10 +418,8 @@ class Assembler:
         self._text.write(text)
         return [GenerationChunk(text=text)]
 
-    def _finish(self, rest: str) -> list[GenerationChunk]:
-        if self.stops.stopped:
-            self.finish_reason = "stop"
-        chunks = self._emit(rest)
+    def _finish(self) -> list[GenerationChunk]:
+        chunks = self._emit(self._cut("", last=True))
         info = self.generation_info()
         if info:
             chunks.append(GenerationChunk(text="", generation_info=info))
