@@ -152,6 +152,15 @@ def usage_of(
     return usage or None
 
 
+def details_usage(details: Mapping[str, Any]) -> dict[str, int] | None:
+    """Token usage from TGI-style ``details``: ``input_length``, ``generated_tokens``.
+
+    TGI reports ``input_length`` on streams only; LMI's TGI-compatible output
+    uses the same keys.
+    """
+    return usage_of(details.get("input_length"), details.get("generated_tokens"))
+
+
 def finish_reason_of(value: Any) -> str | None:
     """The finish reason as the container said it, if it is a non-empty string."""
     return value if isinstance(value, str) and value else None

@@ -45,13 +45,13 @@ from typing import Any, ClassVar
 from langchain_sagemaker.handlers import _detect
 from langchain_sagemaker.handlers._common import (
     ParamStyle,
+    details_usage,
     error_message,
     error_status,
     finish_reason_of,
     model_error,
     sse_line,
     stream_error,
-    usage_of,
     wrong_shape,
 )
 from langchain_sagemaker.handlers._inputs import InputsHandler
@@ -65,10 +65,6 @@ __all__ = ["LMIHandler"]
 def _details(item: Mapping[str, Any]) -> Mapping[str, Any]:
     details = item.get("details")
     return details if isinstance(details, dict) else {}
-
-
-def _usage(details: Mapping[str, Any]) -> dict[str, int] | None:
-    return usage_of(details.get("input_length"), details.get("generated_tokens"))
 
 
 @register_handler("lmi")
@@ -120,7 +116,7 @@ class LMIHandler(InputsHandler):
         return Delta(
             text=text,
             finish_reason=finish_reason_of(details.get("finish_reason")),
-            usage=_usage(details),
+            usage=details_usage(details),
             done=True,
         )
 
@@ -157,6 +153,6 @@ class LMIHandler(InputsHandler):
         return Delta(
             text=text,
             finish_reason=finish_reason_of(details.get("finish_reason")),
-            usage=_usage(details),
+            usage=details_usage(details),
             done=True,
         )

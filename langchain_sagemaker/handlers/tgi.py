@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from langchain_sagemaker.handlers._common import details_usage, stream_error
 from langchain_sagemaker.handlers._json import dumps, loads, mismatch
 from langchain_sagemaker.handlers.base import Delta, Framing, ModelHandler
 from langchain_sagemaker.handlers.registry import register_handler
@@ -54,17 +55,6 @@ def _drop_generated_text(data: bytes) -> bytes:
             return data[:begin] + b"-" + data[end:]
         end = data.find(b'"', end + 1)
     return data
-
-
-def _usage(details: Mapping[str, Any]) -> dict[str, int] | None:
-    usage: dict[str, int] = {}
-    if isinstance(details.get("input_length"), int):
-        usage["prompt_tokens"] = details["input_length"]
-    if isinstance(details.get("generated_tokens"), int):
-        usage["completion_tokens"] = details["generated_tokens"]
-    if len(usage) == 2:
-        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
-    return usage or None
 
 
 @register_handler("tgi")
@@ -138,7 +128,7 @@ class TGIHandler(ModelHandler):
         return Delta(
             text=item["generated_text"],
             finish_reason=details.get("finish_reason"),
-            usage=_usage(details),
+            usage=details_usage(details),
             done=True,
         )
 
@@ -152,17 +142,7 @@ class TGIHandler(ModelHandler):
         if not isinstance(event, dict):
             raise mismatch(self.name, data, "a stream event is not a JSON object")
         if "error" in event and "token" not in event:
-            from langchain_sagemaker.errors import StreamError
-
-            raise StreamError(
-                {
-                    "Error": {
-                        "Code": "ModelStreamError",
-                        "Message": f"TGI: {event.get('error')}",
-                    }
-                },
-                "InvokeEndpointWithResponseStream",
-            )
+            raise stream_error("TGI", f"{event.get('error')}")
         token = event.get("token")
         if not isinstance(token, dict):
             raise mismatch(self.name, data, 'a stream event has no "token" object')
@@ -173,6 +153,6 @@ class TGIHandler(ModelHandler):
         return Delta(
             text=text,
             finish_reason=details.get("finish_reason"),
-            usage=_usage(details),
+            usage=details_usage(details),
             done=True,
         )
