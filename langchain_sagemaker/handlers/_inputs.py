@@ -37,14 +37,19 @@ class InputsHandler(BuiltinHandler):
         """The value of ``inputs`` (the prompt)."""
         return prompt
 
-    def default_parameters(self) -> dict[str, Any]:
-        """Parameters sent unless ``model_kwargs`` or the call set them."""
+    def default_parameters(self, *, stream: bool) -> dict[str, Any]:
+        """Parameters sent unless ``model_kwargs`` or the call set them.
+
+        ``stream``: whether the request is for a response stream.
+        """
         return {}
 
-    def parameters(self, params: Mapping[str, Any], stop: list[str]) -> dict[str, Any]:
+    def parameters(
+        self, params: Mapping[str, Any], stop: list[str], *, stream: bool
+    ) -> dict[str, Any]:
         """The value of ``parameters``: the mapped params plus the defaults."""
         out = self.style.apply(params, stop, handler=self.who)
-        for key, value in self.default_parameters().items():
+        for key, value in self.default_parameters(stream=stream).items():
             out.setdefault(key, value)
         return out
 
@@ -60,7 +65,7 @@ class InputsHandler(BuiltinHandler):
         self.check_stream(stream)
         body: dict[str, Any] = {
             "inputs": self.inputs(prompt),
-            "parameters": self.parameters(params, stop),
+            "parameters": self.parameters(params, stop, stream=stream),
         }
         if stream:
             body["stream"] = True

@@ -100,7 +100,7 @@ class AutoHandler(InputsHandler):
         self.candidates: tuple[str, ...] = ()
         self._readers: dict[type[BuiltinHandler], BuiltinHandler] = {}
 
-    def default_parameters(self) -> dict[str, Any]:
+    def default_parameters(self, *, stream: bool) -> dict[str, Any]:
         """``return_full_text: false`` (TGI and the toolkit echo the prompt)."""
         return {"return_full_text": False}
 

@@ -63,7 +63,7 @@ class HFToolkitHandler(NonStreaming, InputsHandler):
     def __init__(self, task: Task = "text-generation") -> None:
         self.task = task
 
-    def default_parameters(self) -> dict[str, Any]:
+    def default_parameters(self, *, stream: bool) -> dict[str, Any]:
         """``return_full_text: false`` for the ``text-generation`` pipeline."""
         return {"return_full_text": False} if self.task == "text-generation" else {}
 

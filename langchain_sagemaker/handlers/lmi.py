@@ -94,7 +94,7 @@ class LMIHandler(InputsHandler):
         stop_key="stop_sequences",
     )
 
-    def default_parameters(self) -> dict[str, Any]:
+    def default_parameters(self, *, stream: bool) -> dict[str, Any]:
         """``details: true`` (finish reason and generated-token count)."""
         return {"details": True}
 

@@ -19,12 +19,16 @@ models, so this handler sends ``false`` unless told otherwise. TGI rejects
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from langchain_sagemaker.handlers._common import details_usage, stream_error
-from langchain_sagemaker.handlers._json import dumps, loads, mismatch
-from langchain_sagemaker.handlers.base import Delta, Framing, ModelHandler
+from langchain_sagemaker.handlers._common import (
+    ParamStyle,
+    details_usage,
+    stream_error,
+)
+from langchain_sagemaker.handlers._inputs import InputsHandler
+from langchain_sagemaker.handlers._json import loads, mismatch
+from langchain_sagemaker.handlers.base import Delta, Framing
 from langchain_sagemaker.handlers.registry import register_handler
 
 __all__ = ["TGIHandler"]
@@ -58,7 +62,7 @@ def _drop_generated_text(data: bytes) -> bytes:
 
 
 @register_handler("tgi")
-class TGIHandler(ModelHandler):
+class TGIHandler(InputsHandler):
     """Hugging Face TGI (``inputs`` / ``parameters`` -> ``generated_text``).
 
     Example:
@@ -72,49 +76,26 @@ class TGIHandler(ModelHandler):
     server_side_stop: ClassVar[bool] = True
     has_end_marker: ClassVar[bool] = True
 
-    def parameters(
-        self, params: Mapping[str, Any], stop: list[str], *, stream: bool = True
-    ) -> dict[str, Any]:
-        """Spell LangChain's common parameters the way TGI reads them.
+    style: ClassVar[ParamStyle] = ParamStyle(
+        "max_new_tokens",
+        greedy="do_sample",
+        top_p_below_one=True,
+        stop_key="stop",
+        max_stop=MAX_STOP_SEQUENCES,
+    )
 
-        ``details`` is asked for on streams only, where it is one small object
-        on the last event (finish reason, token counts). On a whole response
-        TGI's details also list every generated token (id, text, logprob), so
-        it is sent there only when ``model_kwargs`` or the call set it.
+    def default_parameters(self, *, stream: bool) -> dict[str, Any]:
+        """``return_full_text: false``, and ``details: true`` on streams.
+
+        On a stream ``details`` is one small object on the last event (finish
+        reason, token counts). On a whole response TGI's details also list
+        every generated token (id, text, logprob), so it is sent there only
+        when ``model_kwargs`` or the call set it.
         """
-        out = dict(params)
-        if "max_tokens" in out:
-            out.setdefault("max_new_tokens", out.pop("max_tokens"))
-        temperature = out.get("temperature")
-        if isinstance(temperature, (int, float)) and temperature <= 0:
-            del out["temperature"]
-            out.setdefault("do_sample", False)
-        top_p = out.get("top_p")
-        if isinstance(top_p, (int, float)) and top_p >= 1.0:
-            del out["top_p"]
-        out.setdefault("return_full_text", False)
+        defaults: dict[str, Any] = {"return_full_text": False}
         if stream:
-            out.setdefault("details", True)
-        if stop:
-            out["stop"] = stop[:MAX_STOP_SEQUENCES]
-        return out
-
-    def request_body(
-        self,
-        prompt: str,
-        params: Mapping[str, Any],
-        *,
-        stop: list[str],
-        stream: bool,
-    ) -> bytes:
-        """Build ``{"inputs", "parameters", "stream"}``."""
-        body: dict[str, Any] = {
-            "inputs": prompt,
-            "parameters": self.parameters(params, stop, stream=stream),
-        }
-        if stream:
-            body["stream"] = True
-        return dumps(body)
+            defaults["details"] = True
+        return defaults
 
     def parse_response(self, body: bytes) -> Delta:
         """Read ``[{"generated_text", "details"}]`` (or the bare object)."""
