@@ -111,10 +111,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from langchain_sagemaker.local._vllm import (
+    Invalid,
+    Rejected,
+    check_error_format,
+    error_response,
+    lax_bool,
+    lax_int,
+    parse_request,
+)
 from langchain_sagemaker.local.common import (
     DialectBase,
     compact_json,
-    read_fastapi_json,
 )
 from langchain_sagemaker.local.container import ContainerRequest, ContainerResponse
 from langchain_sagemaker.local.hf_toolkit import mms_error
@@ -1068,20 +1076,6 @@ class JumpStartEmbeddingsContainer(EmbeddingContainer):
 # --- vLLM OpenAI-compatible embeddings ------------------------------------------------------
 
 
-class _Invalid(Exception):
-    """The body does not validate as an embedding request (pydantic)."""
-
-
-class _Refused(Exception):
-    """An error response vLLM answers."""
-
-    def __init__(self, message: str, kind: str = "BadRequestError", code: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.kind = kind
-        self.code = code
-
-
 # str() of the request types vLLM 0.9/0.10 serves on /invocations for an
 # embed model (a Union's str is its typing repr).
 _EMBED_HANDLERS = [
@@ -1091,39 +1085,12 @@ _EMBED_HANDLERS = [
     "typing.Union[vllm.entrypoints.openai.protocol.PoolingCompletionRequest, "
     "vllm.entrypoints.openai.protocol.PoolingChatRequest]",
 ]
-_TRUE = {"1", "on", "t", "true", "y", "yes"}
-_FALSE = {"0", "off", "f", "false", "n", "no"}
-
-
-def _lax_int(value: Any) -> int:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            raise _Invalid from None
-    raise _Invalid
-
-
-def _lax_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
-        return value.lower() in _TRUE
-    raise _Invalid
 
 
 def _opt_str(raw: dict[str, Any], key: str) -> str | None:
     value = raw.get(key)
     if value is not None and not isinstance(value, str):
-        raise _Invalid
+        raise Invalid
     return value
 
 
@@ -1142,7 +1109,7 @@ class _OpenAIRequest:
 
 def _message_text(message: Any) -> str:
     if not isinstance(message, dict) or not isinstance(message.get("role"), str):
-        raise _Invalid
+        raise Invalid
     content = message.get("content")
     if content is None or isinstance(content, str):
         return content or ""
@@ -1150,24 +1117,24 @@ def _message_text(message: Any) -> str:
         parts = []
         for part in content:
             if not isinstance(part, dict) or part.get("type") != "text":
-                raise _Invalid
+                raise Invalid
             if not isinstance(part.get("text"), str):
-                raise _Invalid
+                raise Invalid
             parts.append(part["text"])
         return "\n".join(parts)
-    raise _Invalid
+    raise Invalid
 
 
 def _parse_openai(raw: Any) -> _OpenAIRequest:
     if not isinstance(raw, dict):
-        raise _Invalid
+        raise Invalid
     chat = "input" not in raw and "messages" in raw
     texts: list[str] | None
     empty = False
     if chat:
         messages = raw["messages"]
         if not isinstance(messages, list):
-            raise _Invalid
+            raise Invalid
         texts = ["\n".join(_message_text(m) for m in messages)]
     elif "input" in raw:
         value = raw["input"]
@@ -1184,30 +1151,30 @@ def _parse_openai(raw: Any) -> _OpenAIRequest:
         ):
             texts = None
         else:
-            raise _Invalid
+            raise Invalid
     else:
-        raise _Invalid
+        raise Invalid
     encoding_format = raw.get("encoding_format", "float")
     if encoding_format not in ("float", "base64"):
-        raise _Invalid
+        raise Invalid
     dimensions = raw.get("dimensions")
     truncate = raw.get("truncate_prompt_tokens")
-    truncate = None if truncate is None else _lax_int(truncate)
+    truncate = None if truncate is None else lax_int(truncate)
     if truncate is not None and truncate < -1:
-        raise _Invalid
+        raise Invalid
     _opt_str(raw, "user")
     if raw.get("priority") is not None:
-        _lax_int(raw["priority"])
+        lax_int(raw["priority"])
     special = raw.get("add_special_tokens")
     return _OpenAIRequest(
         texts=texts,
         empty=empty,
         model=_opt_str(raw, "model"),
         encoding_format=encoding_format,
-        dimensions=None if dimensions is None else _lax_int(dimensions),
+        dimensions=None if dimensions is None else lax_int(dimensions),
         truncate_prompt_tokens=truncate,
         # EmbeddingChatRequest defaults add_special_tokens to False.
-        add_special_tokens=(not chat) if special is None else _lax_bool(special),
+        add_special_tokens=(not chat) if special is None else lax_bool(special),
     )
 
 
@@ -1241,28 +1208,13 @@ class OpenAIEmbeddingsContainer(EmbeddingContainer):
         latency_ms: float = 0.0,
     ) -> None:
         super().__init__(model, dimension=dimension, latency_ms=latency_ms)
-        if error_format not in ("object", "nested"):
-            raise ValueError('error_format must be "object" or "nested"')
         self.served_model_name = served_model_name
         self.max_model_len = max_model_len
         self.matryoshka = matryoshka
-        self.error_format = error_format
+        self.error_format = check_error_format(error_format)
 
-    def _error(self, error: _Refused) -> ContainerResponse:
-        detail = {
-            "message": error.message,
-            "type": error.kind,
-            "param": None,
-            "code": error.code,
-        }
-        body = (
-            {"error": detail}
-            if self.error_format == "nested"
-            else {"object": "error", **detail}
-        )
-        return ContainerResponse(
-            status=error.code, content_type=_JSON, body=compact_json(body)
-        )
+    def _error(self, error: Rejected) -> ContainerResponse:
+        return error_response(error, self.error_format)
 
     async def invoke(self, request: ContainerRequest) -> ContainerResponse:
         """Answer one ``POST /invocations`` as vLLM does for an embed model.
@@ -1274,37 +1226,23 @@ class OpenAIEmbeddingsContainer(EmbeddingContainer):
             An ``EmbeddingResponse`` or vLLM's error.
         """
         await self._delay()
-        media = (request.content_type or "").lower().split(";", 1)[0]
-        if media != _JSON:
-            return self._error(
-                _Refused(
-                    "[\"Unsupported Media Type: Only 'application/json' is allowed\"]"
-                )
-            )
-        raw, refused = read_fastapi_json(request.body)
-        if refused is not None:
-            return refused
         try:
-            try:
-                parsed = _parse_openai(raw)
-            except _Invalid:
-                raise _Refused(
-                    "Cannot find suitable handler for request. "
-                    f"Expected one of: {_EMBED_HANDLERS}"
-                ) from None
+            parsed = parse_request(request, (_parse_openai,), _EMBED_HANDLERS)
+            if isinstance(parsed, ContainerResponse):
+                return parsed
             return self._serve(parsed)
-        except _Refused as error:
+        except Rejected as error:
             return self._error(error)
 
     def _serve(self, request: _OpenAIRequest) -> ContainerResponse:
         if request.model is not None and request.model != self.served_model_name:
-            raise _Refused(
+            raise Rejected(
                 f"The model `{request.model}` does not exist.", "NotFoundError", 404
             )
         truncate = request.truncate_prompt_tokens
         if truncate is not None:
             if truncate > self.max_model_len:
-                raise _Refused(
+                raise Rejected(
                     "truncate_prompt_tokens value is greater than max_model_len. "
                     "Please, select a smaller truncation size."
                 )
@@ -1312,17 +1250,17 @@ class OpenAIEmbeddingsContainer(EmbeddingContainer):
                 truncate = self.max_model_len
         if request.dimensions is not None:
             if not self.matryoshka:
-                raise _Refused(
+                raise Rejected(
                     f'Model "{self.served_model_name}" does not support matryoshka '
                     "representation, changing output dimensions will lead to poor "
                     "results."
                 )
             if request.dimensions < 1:
-                raise _Refused("Dimensions must be greater than 0")
+                raise Rejected("Dimensions must be greater than 0")
         if request.empty:
-            raise _Refused("please provide at least one prompt")
+            raise Rejected("please provide at least one prompt")
         if request.texts is None:
-            raise _Refused("Prompts given as token ids are not supported locally.")
+            raise Rejected("Prompts given as token ids are not supported locally.")
         data = []
         prompt_tokens = 0
         specials = 2 if request.add_special_tokens else 0
@@ -1333,7 +1271,7 @@ class OpenAIEmbeddingsContainer(EmbeddingContainer):
                 pieces = pieces[len(pieces) - keep :] if keep else []
             tokens = len(pieces) + specials
             if tokens > self.max_model_len:
-                raise _Refused(
+                raise Rejected(
                     f"This model's maximum context length is {self.max_model_len} "
                     f"tokens. However, you requested {tokens} tokens in the input "
                     "for embedding generation. Please reduce the length of the "

@@ -58,10 +58,20 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from langchain_sagemaker.local._vllm import (
+    Invalid,
+    Rejected,
+    check_error_format,
+    error_dict,
+    error_response,
+    lax_bool,
+    lax_int,
+    parse_request,
+)
 from langchain_sagemaker.local.common import (
     DialectBase,
     Step,
@@ -70,7 +80,6 @@ from langchain_sagemaker.local.common import (
     count_tokens,
     decode,
     python_json,
-    read_fastapi_json,
     sse_event,
     synth_token,
 )
@@ -88,20 +97,6 @@ _HANDLERS = ["ChatCompletionRequest", "CompletionRequest"]
 _I64 = 2**63
 
 
-class _Invalid(Exception):
-    """The body does not validate as the request model (pydantic error)."""
-
-
-class _Rejected(Exception):
-    """A request vLLM answers with an error response."""
-
-    def __init__(self, message: str, kind: str = "BadRequestError", code: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.kind = kind
-        self.code = code
-
-
 # --- pydantic-style field coercion (lax mode) -------------------------------------
 
 
@@ -114,42 +109,13 @@ def _float(value: Any) -> float:
         try:
             return float(value.strip())
         except ValueError:
-            raise _Invalid from None
-    raise _Invalid
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            raise _Invalid from None
-    raise _Invalid
-
-
-_TRUE = {"1", "on", "t", "true", "y", "yes"}
-_FALSE = {"0", "off", "f", "false", "n", "no"}
-
-
-def _bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
-        return value.lower() in _TRUE
-    raise _Invalid
+            raise Invalid from None
+    raise Invalid
 
 
 def _str(value: Any) -> str:
     if not isinstance(value, str):
-        raise _Invalid
+        raise Invalid
     return value
 
 
@@ -164,7 +130,7 @@ def _req(raw: dict[str, Any], key: str, convert: Any, default: Any) -> Any:
     if key not in raw:
         return default
     if raw[key] is None:
-        raise _Invalid
+        raise Invalid
     return convert(raw[key])
 
 
@@ -173,7 +139,7 @@ def _stop(value: Any) -> list[str]:
         return [value]
     if isinstance(value, list) and all(isinstance(s, str) for s in value):
         return list(value)
-    raise _Invalid
+    raise Invalid
 
 
 @dataclass
@@ -212,27 +178,27 @@ def _common(raw: dict[str, Any]) -> _Sampling:
     stream_options = raw.get("stream_options")
     if stream_options and not raw.get("stream"):
         # validate_stream_options (a model_validator(mode="before"))
-        raise _Invalid
+        raise Invalid
     options = None
     if stream_options is not None:
         if not isinstance(stream_options, dict):
-            raise _Invalid
+            raise Invalid
         options = _StreamOptions(
-            include_usage=bool(_opt(stream_options, "include_usage", _bool, True)),
+            include_usage=bool(_opt(stream_options, "include_usage", lax_bool, True)),
             continuous_usage_stats=bool(
-                _opt(stream_options, "continuous_usage_stats", _bool, False)
+                _opt(stream_options, "continuous_usage_stats", lax_bool, False)
             ),
         )
-    seed = _opt(raw, "seed", _int)
+    seed = _opt(raw, "seed", lax_int)
     if seed is not None and not -_I64 <= seed < _I64:
-        raise _Invalid
+        raise Invalid
     stop = _opt(raw, "stop", _stop, [])
     return _Sampling(
         model=_opt(raw, "model", _str),
-        best_of=_opt(raw, "best_of", _int),
+        best_of=_opt(raw, "best_of", lax_int),
         temperature=_opt(raw, "temperature", _float, 1.0),
         top_p=_opt(raw, "top_p", _float, 1.0),
-        top_k=_opt(raw, "top_k", _int, -1),
+        top_k=_opt(raw, "top_k", lax_int, -1),
         min_p=_opt(raw, "min_p", _float, 0.0),
         presence_penalty=_opt(raw, "presence_penalty", _float, 0.0),
         frequency_penalty=_opt(raw, "frequency_penalty", _float, 0.0),
@@ -240,11 +206,11 @@ def _common(raw: dict[str, Any]) -> _Sampling:
         seed=seed,
         stop=stop if stop is not None else [],
         include_stop_str_in_output=_req(
-            raw, "include_stop_str_in_output", _bool, False
+            raw, "include_stop_str_in_output", lax_bool, False
         ),
-        ignore_eos=_req(raw, "ignore_eos", _bool, False),
-        min_tokens=_req(raw, "min_tokens", _int, 0),
-        stream=bool(_opt(raw, "stream", _bool, False)),
+        ignore_eos=_req(raw, "ignore_eos", lax_bool, False),
+        min_tokens=_req(raw, "min_tokens", lax_int, 0),
+        stream=bool(_opt(raw, "stream", lax_bool, False)),
         stream_options=options,
     )
 
@@ -280,44 +246,44 @@ def _content_text(content: Any) -> str:
 def _parse_chat(raw: Any) -> _Chat:
     """``ChatCompletionRequest`` validation, as pydantic does it."""
     if not isinstance(raw, dict):
-        raise _Invalid
+        raise Invalid
     messages = raw.get("messages")
     if not isinstance(messages, list):
-        raise _Invalid
+        raise Invalid
     for message in messages:
         if not isinstance(message, dict) or not isinstance(message.get("role"), str):
-            raise _Invalid
+            raise Invalid
         content = message.get("content")
         if content is not None and not isinstance(content, str | list):
-            raise _Invalid
+            raise Invalid
         if isinstance(content, list) and not all(isinstance(p, dict) for p in content):
-            raise _Invalid
+            raise Invalid
     sampling = _common(raw)
-    sampling.n = _opt(raw, "n", _int, 1)
+    sampling.n = _opt(raw, "n", lax_int, 1)
     # _validate_input: request.max_completion_tokens or request.max_tokens
-    sampling.max_tokens = _opt(raw, "max_completion_tokens", _int) or _opt(
-        raw, "max_tokens", _int
+    sampling.max_tokens = _opt(raw, "max_completion_tokens", lax_int) or _opt(
+        raw, "max_tokens", lax_int
     )
-    logprobs = bool(_opt(raw, "logprobs", _bool, False))
-    top_logprobs = _opt(raw, "top_logprobs", _int, 0)
+    logprobs = bool(_opt(raw, "logprobs", lax_bool, False))
+    top_logprobs = _opt(raw, "top_logprobs", lax_int, 0)
     if top_logprobs is not None and top_logprobs < 0:
-        raise _Invalid
+        raise Invalid
     if top_logprobs and not logprobs:
-        raise _Invalid  # check_logprobs
+        raise Invalid  # check_logprobs
     sampling.logprobs = top_logprobs if logprobs else None
     tools = raw.get("tools")
     if tools is not None and not isinstance(tools, list):
-        raise _Invalid
+        raise Invalid
     tool_choice = raw.get("tool_choice", "auto" if tools else "none")
     if tool_choice not in (None, "none"):
         if tools is None:
-            raise _Invalid  # check_tool_usage: "When using `tool_choice`, ..."
+            raise Invalid  # check_tool_usage: "When using `tool_choice`, ..."
         if tool_choice not in ("auto", "required") and not isinstance(
             tool_choice, dict
         ):
-            raise _Invalid
+            raise Invalid
     if raw.get("continue_final_message") and raw.get("add_generation_prompt"):
-        raise _Invalid
+        raise Invalid
     return _Chat(
         sampling=sampling, messages=messages, tools=tools, tool_choice=tool_choice
     )
@@ -326,7 +292,7 @@ def _parse_chat(raw: Any) -> _Chat:
 def _parse_completion(raw: Any) -> _Completion:
     """``CompletionRequest`` validation (vLLM 0.8: ``prompt`` is required)."""
     if not isinstance(raw, dict) or "prompt" not in raw:
-        raise _Invalid
+        raise Invalid
     prompt = raw["prompt"]
     if isinstance(prompt, str):
         prompts = [prompt]
@@ -339,18 +305,20 @@ def _parse_completion(raw: Any) -> _Completion:
         or (isinstance(p, list) and all(isinstance(i, int) for i in p))
         for p in prompt
     ):
-        raise _Rejected("Prompts given as token ids are not supported locally.")
+        raise Rejected("Prompts given as token ids are not supported locally.")
     else:
-        raise _Invalid
+        raise Invalid
     sampling = _common(raw)
-    sampling.n = _req(raw, "n", _int, 1)
+    sampling.n = _req(raw, "n", lax_int, 1)
     # max_tokens: Optional[int] = 16 -- an explicit null means "no limit".
-    sampling.max_tokens = _opt(raw, "max_tokens", _int) if "max_tokens" in raw else 16
-    sampling.logprobs = _opt(raw, "logprobs", _int)
+    sampling.max_tokens = (
+        _opt(raw, "max_tokens", lax_int) if "max_tokens" in raw else 16
+    )
+    sampling.logprobs = _opt(raw, "logprobs", lax_int)
     return _Completion(
         sampling=sampling,
         prompts=prompts,
-        echo=bool(_opt(raw, "echo", _bool, False)),
+        echo=bool(_opt(raw, "echo", lax_bool, False)),
     )
 
 
@@ -404,7 +372,7 @@ def _verify(sampling: _Sampling) -> None:
     ]
     for failed, message in checks:
         if failed:
-            raise _Rejected(message)
+            raise Rejected(message)
 
 
 @dataclass
@@ -454,41 +422,20 @@ class OpenAIContainer(DialectBase):
             token_latency_ms=token_latency_ms,
             break_stream_after=break_stream_after,
         )
-        if error_format not in ("object", "nested"):
-            raise ValueError('error_format must be "object" or "nested"')
         self.served_model_name = served_model_name
         self.max_model_len = max_model_len
         self.eos_token_id = eos_token_id
-        self.error_format = error_format
+        self.error_format = check_error_format(error_format)
 
     # -- errors ------------------------------------------------------------------
 
-    def _error_dict(self, error: _Rejected) -> dict[str, Any]:
-        if self.error_format == "nested":
-            return {
-                "error": {
-                    "message": error.message,
-                    "type": error.kind,
-                    "param": None,
-                    "code": error.code,
-                }
-            }
-        return {
-            "object": "error",
-            "message": error.message,
-            "type": error.kind,
-            "param": None,
-            "code": error.code,
-        }
-
-    def _error(self, error: _Rejected) -> ContainerResponse:
-        body = compact_json(self._error_dict(error))
-        return ContainerResponse(status=error.code, content_type=_JSON, body=body)
+    def _error(self, error: Rejected) -> ContainerResponse:
+        return error_response(error, self.error_format)
 
     def _stream_error(self, message: str) -> bytes:
         # create_streaming_error_response: json.dumps({"error": ...}) with the
         # default separators, around the ErrorResponse model_dump().
-        error = self._error_dict(_Rejected(message))
+        error = error_dict(Rejected(message), self.error_format)
         payload = error if self.error_format == "nested" else {"error": error}
         return sse_event(_PREFIX, python_json(payload))
 
@@ -503,50 +450,36 @@ class OpenAIContainer(DialectBase):
         Returns:
             The JSON answer, an error, or an SSE stream.
         """
-        media = (request.content_type or "").lower().split(";", 1)[0]
-        if media != "application/json":
-            return self._error(
-                _Rejected(
-                    "[\"Unsupported Media Type: Only 'application/json' is allowed\"]"
-                )
-            )
-        raw, refused = read_fastapi_json(request.body)
-        if refused is not None:
-            return refused
         try:
-            parsed: _Chat | _Completion
-            try:
-                parsed = _parse_chat(raw)
-            except _Invalid:
-                try:
-                    parsed = _parse_completion(raw)
-                except _Invalid:
-                    raise _Rejected(
-                        "Cannot find suitable handler for request. "
-                        f"Expected one of: {_HANDLERS}"
-                    ) from None
+            parsers: tuple[Callable[[Any], _Chat | _Completion], ...] = (
+                _parse_chat,
+                _parse_completion,
+            )
+            parsed = parse_request(request, parsers, _HANDLERS)
+            if isinstance(parsed, ContainerResponse):
+                return parsed
             return await self._serve(parsed)
-        except _Rejected as error:
+        except Rejected as error:
             return self._error(error)
 
     # -- serving ---------------------------------------------------------------------
 
     def _check_model(self, name: str | None) -> None:
         if name is not None and name != self.served_model_name:
-            raise _Rejected(f"The model `{name}` does not exist.", "NotFoundError", 404)
+            raise Rejected(f"The model `{name}` does not exist.", "NotFoundError", 404)
 
     def _validate_input(self, prompt_tokens: int, max_tokens: int | None) -> int:
         """``_validate_input`` of ``serving_engine.py``; returns the budget."""
         if max_tokens is None:
             if prompt_tokens >= self.max_model_len:
-                raise _Rejected(
+                raise Rejected(
                     f"This model's maximum context length is {self.max_model_len} "
                     f"tokens. However, you requested {prompt_tokens} tokens in the "
                     "messages, Please reduce the length of the messages."
                 )
             return self.max_model_len - prompt_tokens
         if prompt_tokens + max_tokens > self.max_model_len:
-            raise _Rejected(
+            raise Rejected(
                 f"This model's maximum context length is {self.max_model_len} "
                 f"tokens. However, you requested {max_tokens + prompt_tokens} "
                 f"tokens ({prompt_tokens} in the messages, {max_tokens} in the "
@@ -560,13 +493,13 @@ class OpenAIContainer(DialectBase):
         self._check_model(sampling.model)
         if isinstance(parsed, _Chat):
             if parsed.tools and parsed.tool_choice == "auto":
-                raise _Rejected(
+                raise Rejected(
                     '"auto" tool choice requires --enable-auto-tool-choice and '
                     "--tool-call-parser to be set"
                 )
             if parsed.tools and parsed.tool_choice not in (None, "none"):
                 # vLLM would constrain the output to a tool call; not modelled.
-                raise _Rejected("Tool calls are not modelled by the local container.")
+                raise Rejected("Tool calls are not modelled by the local container.")
             rendered = "".join(
                 f"<|{m['role']}|>\n{_content_text(m.get('content'))}\n"
                 for m in parsed.messages
