@@ -22,6 +22,7 @@ __all__ = [
     "error_dict",
     "error_response",
     "lax_bool",
+    "lax_float",
     "lax_int",
     "parse_request",
 ]
@@ -52,6 +53,20 @@ class Rejected(Exception):
 
 
 # --- pydantic-style field coercion (lax mode) -------------------------------------
+
+
+def lax_float(value: Any) -> float:
+    """A ``float`` field: numbers, bools and numeric strings."""
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            raise Invalid from None
+    raise Invalid
 
 
 def lax_int(value: Any) -> int:

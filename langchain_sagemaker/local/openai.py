@@ -69,6 +69,7 @@ from langchain_sagemaker.local._vllm import (
     error_dict,
     error_response,
     lax_bool,
+    lax_float,
     lax_int,
     parse_request,
 )
@@ -98,19 +99,6 @@ _I64 = 2**63
 
 
 # --- pydantic-style field coercion (lax mode) -------------------------------------
-
-
-def _float(value: Any) -> float:
-    if isinstance(value, bool):
-        return float(value)
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            raise Invalid from None
-    raise Invalid
 
 
 def _str(value: Any) -> str:
@@ -196,13 +184,13 @@ def _common(raw: dict[str, Any]) -> _Sampling:
     return _Sampling(
         model=_opt(raw, "model", _str),
         best_of=_opt(raw, "best_of", lax_int),
-        temperature=_opt(raw, "temperature", _float, 1.0),
-        top_p=_opt(raw, "top_p", _float, 1.0),
+        temperature=_opt(raw, "temperature", lax_float, 1.0),
+        top_p=_opt(raw, "top_p", lax_float, 1.0),
         top_k=_opt(raw, "top_k", lax_int, -1),
-        min_p=_opt(raw, "min_p", _float, 0.0),
-        presence_penalty=_opt(raw, "presence_penalty", _float, 0.0),
-        frequency_penalty=_opt(raw, "frequency_penalty", _float, 0.0),
-        repetition_penalty=_opt(raw, "repetition_penalty", _float, 1.0),
+        min_p=_opt(raw, "min_p", lax_float, 0.0),
+        presence_penalty=_opt(raw, "presence_penalty", lax_float, 0.0),
+        frequency_penalty=_opt(raw, "frequency_penalty", lax_float, 0.0),
+        repetition_penalty=_opt(raw, "repetition_penalty", lax_float, 1.0),
         seed=seed,
         stop=stop if stop is not None else [],
         include_stop_str_in_output=_req(
