@@ -176,15 +176,6 @@ class AsyncInferenceJob:
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
-def _rebuild(
-    cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]
-) -> BaseException:
-    err = cls.__new__(cls)
-    err.args = args
-    err.__dict__.update(state)
-    return err
-
-
 class AsyncInferenceFailedError(SagemakerEndpointError):
     """The endpoint wrote a failure object instead of a result.
 
@@ -213,9 +204,6 @@ class AsyncInferenceFailedError(SagemakerEndpointError):
         """The S3 URI of the failure object."""
         return self.job.failure_location
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (type(self), self.args, self.__dict__))
-
 
 class AsyncInferenceTimeoutError(SagemakerEndpointError, TimeoutError):
     """The result did not appear within the wait limit; the job goes on.
@@ -239,9 +227,6 @@ class AsyncInferenceTimeoutError(SagemakerEndpointError, TimeoutError):
         self.job = job
         self.waited = waited
         self.endpoint_name = job.endpoint_name
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (type(self), self.args, self.__dict__))
 
 
 class _Backoff:

@@ -72,6 +72,11 @@ class SagemakerEndpointError(Exception):
             self.endpoint_name = endpoint_name
         return self
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt without calling __init__, whose keyword-only arguments
+        # (tokens, job, ...) the default (cls, args) reduce cannot pass.
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
     def __str__(self) -> str:
         base = super().__str__()
         if self.partial_text:
@@ -113,9 +118,6 @@ class ResponseParseError(SagemakerEndpointError, ValueError):
             )
         super().__init__(full)
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (type(self), self.args, self.__dict__))
-
 
 class PromptTooLongError(SagemakerEndpointError, ValueError):
     """A prompt would not fit the model's input limit; nothing was sent.
@@ -129,9 +131,6 @@ class PromptTooLongError(SagemakerEndpointError, ValueError):
         self.tokens = tokens
         self.limit = limit
         super().__init__(message)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (type(self), self.args, self.__dict__))
 
 
 class IncompleteStreamError(SagemakerEndpointError):
@@ -188,9 +187,6 @@ class SagemakerClientError(SagemakerEndpointError, ClientError):
 
     def _format_hint(self) -> str:
         return self.hint.format(endpoint=self.endpoint_name or "<endpoint>")
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (type(self), self.args, self.__dict__))
 
 
 class EndpointNotFoundError(SagemakerClientError):

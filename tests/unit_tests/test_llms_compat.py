@@ -19,8 +19,13 @@ from langchain_sagemaker import LLMContentHandler, SagemakerEndpoint
 from langchain_sagemaker.errors import (
     ConfigurationError,
     EndpointNotFoundError,
+    IncompleteStreamError,
     ModelError,
+    PromptTooLongError,
+    ResponseParseError,
+    SagemakerEndpointError,
     StreamError,
+    ThrottlingError,
 )
 
 
@@ -252,6 +257,27 @@ def test_model_error_is_typed_and_still_a_client_error() -> None:
     assert "What to do" in str(err)
     clone = pickle.loads(pickle.dumps(err))
     assert isinstance(clone, ModelError) and clone.original_status_code == 422
+
+
+@pytest.mark.parametrize(
+    "err",
+    [
+        ConfigurationError("set region_name"),
+        ResponseParseError("bad", snippet="<html>", candidates=("tgi",)),
+        PromptTooLongError("too long", tokens=900, limit=300),
+        IncompleteStreamError("cut"),
+        ThrottlingError(
+            {"Error": {"Code": "ThrottlingException", "Message": "slow"}},
+            "InvokeEndpoint",
+        ),
+    ],
+)
+def test_every_error_pickles_with_its_context(err: SagemakerEndpointError) -> None:
+    err.with_context(partial_text="alpha beta", endpoint_name="ep")
+    clone = pickle.loads(pickle.dumps(err))
+    assert type(clone) is type(err)
+    assert str(clone) == str(err)
+    assert clone.__dict__ == err.__dict__
 
 
 def test_unknown_endpoint_is_endpoint_not_found() -> None:
