@@ -18,7 +18,12 @@ from langchain_sagemaker._client import (
     create_client,
     has_aiobotocore,
 )
-from langchain_sagemaker._options import FIELD_TO_PARAM, merge_custom_attributes
+from langchain_sagemaker._options import (
+    FIELD_TO_PARAM,
+    merge_custom_attributes,
+    request_options,
+)
+from langchain_sagemaker.errors import ConfigurationError
 
 __all__ = [
     "SagemakerEndpointBase",
@@ -231,6 +236,42 @@ class SagemakerEndpointBase(BaseModel):
             "aws_secret_access_key": "AWS_SECRET_ACCESS_KEY",
             "aws_session_token": "AWS_SESSION_TOKEN",
         }
+
+    def _require_endpoint_name(self) -> None:
+        """Refuse a call before anything is sent when no endpoint is named."""
+        if not self.endpoint_name:
+            msg = "`endpoint_name` is empty: pass the name of the SageMaker endpoint."
+            raise ConfigurationError(msg)
+
+    def _call_params(
+        self,
+        content_type: str | None,
+        accepts: str | None,
+        *,
+        stream: bool = False,
+        endpoint_kwargs: Mapping[str, Any] | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        **params: Any,
+    ) -> dict[str, Any]:
+        """The runtime API call's parameters.
+
+        The endpoint, ``params`` (``Body``, ...), the handler's content types
+        (no ``Accept`` on a stream) and the request options from the typed
+        fields and ``endpoint_kwargs`` (default: the field), with a call's
+        ``overrides`` on top (see ``request_options``).
+        """
+        call: dict[str, Any] = {"EndpointName": self.endpoint_name, **params}
+        if content_type is not None:
+            call["ContentType"] = content_type
+        if not stream and accepts is not None:
+            call["Accept"] = accepts
+        given = self.endpoint_kwargs if endpoint_kwargs is None else endpoint_kwargs
+        call.update(
+            request_options(
+                self._option_fields(), given, stream=stream, overrides=overrides
+            )
+        )
+        return call
 
     def _option_fields(self) -> dict[str, Any]:
         fields = {name: getattr(self, name) for name in FIELD_TO_PARAM}

@@ -62,7 +62,6 @@ from langchain_sagemaker._base import (
     merge_model_kwargs,
     signature_once,
 )
-from langchain_sagemaker._options import request_options
 from langchain_sagemaker._stream import Assembler, clean_stop
 from langchain_sagemaker.errors import (
     ConfigurationError,
@@ -476,9 +475,7 @@ class SagemakerAsyncEndpoint(SagemakerEndpointBase, LLM):
     def _prepare(
         self, prompt: str, stop: list[str] | None, kwargs: Mapping[str, Any]
     ) -> _Submission:
-        if not self.endpoint_name:
-            msg = "`endpoint_name` is empty: pass the name of the SageMaker endpoint."
-            raise ConfigurationError(msg)
+        self._require_endpoint_name()
         if not self.input_s3_uri:
             msg = (
                 "`input_s3_uri` is not set: asynchronous endpoints read their input "
@@ -493,22 +490,17 @@ class SagemakerAsyncEndpoint(SagemakerEndpointBase, LLM):
         else:
             raw = handler.request_body(prompt, params, stop=stops, stream=False)
         body = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
-        call: dict[str, Any] = {"EndpointName": self.endpoint_name}
-        if handler.content_type is not None:
-            call["ContentType"] = handler.content_type
-        if handler.accepts is not None:
-            call["Accept"] = handler.accepts
+        limits: dict[str, Any] = {}
         if self.request_ttl_seconds is not None:
-            call["RequestTTLSeconds"] = self.request_ttl_seconds
+            limits["RequestTTLSeconds"] = self.request_ttl_seconds
         if self.invocation_timeout_seconds is not None:
-            call["InvocationTimeoutSeconds"] = self.invocation_timeout_seconds
+            limits["InvocationTimeoutSeconds"] = self.invocation_timeout_seconds
         per_call = kwargs.get("endpoint_kwargs")
-        call.update(
-            request_options(
-                self._option_fields(),
-                {**(self.endpoint_kwargs or {}), **(per_call or {})},
-                stream=False,
-            )
+        call = self._call_params(
+            handler.content_type,
+            handler.accepts,
+            endpoint_kwargs={**(self.endpoint_kwargs or {}), **(per_call or {})},
+            **limits,
         )
         unknown = sorted(set(call) - _ASYNC_PARAMS)
         if unknown:

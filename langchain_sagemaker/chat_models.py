@@ -59,9 +59,7 @@ from langchain_sagemaker._chat_openai import OpenAIChatDialect, TGIMessagesDiale
 from langchain_sagemaker._chat_stream import ChatAssembler
 from langchain_sagemaker._client import AsyncClients
 from langchain_sagemaker._invoke import Call, arun, run
-from langchain_sagemaker._options import request_options
 from langchain_sagemaker._stream import clean_stop
-from langchain_sagemaker.errors import ConfigurationError
 
 __all__ = [
     "ChatDelta",
@@ -308,9 +306,7 @@ class ChatSagemakerEndpoint(SagemakerEndpointBase, BaseChatModel):
         *,
         stream: bool,
     ) -> Call[AIMessageChunk]:
-        if not self.endpoint_name:
-            msg = "`endpoint_name` is empty: pass the name of the SageMaker endpoint."
-            raise ConfigurationError(msg)
+        self._require_endpoint_name()
         handler: ChatHandler = private(self, "_handler")
         stops = clean_stop(stop if stop is not None else self.stop)
         tools = kwargs.get("tools")
@@ -324,22 +320,12 @@ class ChatSagemakerEndpoint(SagemakerEndpointBase, BaseChatModel):
             tool_choice=normalize_tool_choice(kwargs.get("tool_choice"), formatted),
             response_format=_response_format(kwargs.get("response_format")),
         )
-        call: dict[str, Any] = {
-            "EndpointName": self.endpoint_name,
-            "Body": handler.request_body(request),
-        }
-        if handler.content_type is not None:
-            call["ContentType"] = handler.content_type
-        if not stream and handler.accepts is not None:
-            call["Accept"] = handler.accepts
-        per_call = kwargs.get("endpoint_kwargs")
-        call.update(
-            request_options(
-                self._option_fields(),
-                self.endpoint_kwargs,
-                stream=stream,
-                overrides=per_call,
-            )
+        call = self._call_params(
+            handler.content_type,
+            handler.accepts,
+            stream=stream,
+            overrides=kwargs.get("endpoint_kwargs"),
+            Body=handler.request_body(request),
         )
         assembler = ChatAssembler(handler, stops, model_name=self.endpoint_name)
         return Call(call, assembler, stream, self.endpoint_name)

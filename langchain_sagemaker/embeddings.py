@@ -14,7 +14,6 @@ from typing_extensions import Self
 
 from langchain_sagemaker._base import SagemakerEndpointBase
 from langchain_sagemaker._client import AsyncClients
-from langchain_sagemaker._options import request_options
 from langchain_sagemaker.errors import ResponseParseError, translate_error
 from langchain_sagemaker.handlers.base import StreamLine
 from langchain_sagemaker.handlers.embeddings import (
@@ -101,18 +100,11 @@ class SagemakerEndpointEmbeddings(SagemakerEndpointBase, Embeddings):
         return [items[i : i + size] for i in range(0, len(items), size)]
 
     def _params(self, batch: list[str]) -> dict[str, Any]:
-        call: dict[str, Any] = {
-            "EndpointName": self.endpoint_name,
-            "Body": self._handler.request_body(batch, self.model_kwargs or {}),
-        }
-        if self._handler.content_type is not None:
-            call["ContentType"] = self._handler.content_type
-        if self._handler.accepts is not None:
-            call["Accept"] = self._handler.accepts
-        call.update(
-            request_options(self._option_fields(), self.endpoint_kwargs, stream=False)
+        return self._call_params(
+            self._handler.content_type,
+            self._handler.accepts,
+            Body=self._handler.request_body(batch, self.model_kwargs or {}),
         )
-        return call
 
     def _validate(self, vectors: Any, expected: int) -> Vectors:
         if not isinstance(vectors, list) or len(vectors) != expected:

@@ -32,9 +32,6 @@ from langchain_sagemaker._base import (
 )
 from langchain_sagemaker._client import AsyncClients
 from langchain_sagemaker._invoke import Call, Reader, arun, run
-from langchain_sagemaker._options import (
-    request_options,
-)
 from langchain_sagemaker._stream import Assembler, clean_stop
 from langchain_sagemaker.errors import ConfigurationError, translate_error
 from langchain_sagemaker.handlers import (
@@ -169,31 +166,20 @@ class SagemakerEndpoint(SagemakerEndpointBase, LLM):
         *,
         stream: bool,
     ) -> Call[GenerationChunk]:
-        if not self.endpoint_name:
-            msg = "`endpoint_name` is empty: pass the name of the SageMaker endpoint."
-            raise ConfigurationError(msg)
+        self._require_endpoint_name()
         handler: ModelHandler | LegacyHandler = private(self, "_handler")
         params = self._model_params(kwargs)
         stops = clean_stop(stop)
-        call: dict[str, Any] = {"EndpointName": self.endpoint_name}
         if isinstance(handler, LegacyHandler):
-            call["Body"] = handler.request_body(prompt, params)
+            body = handler.request_body(prompt, params)
         else:
-            call["Body"] = handler.request_body(
-                prompt, params, stop=stops, stream=stream
-            )
-        if handler.content_type is not None:
-            call["ContentType"] = handler.content_type
-        if not stream and handler.accepts is not None:
-            call["Accept"] = handler.accepts
-        per_call = kwargs.get("endpoint_kwargs")
-        call.update(
-            request_options(
-                self._option_fields(),
-                self.endpoint_kwargs,
-                stream=stream,
-                overrides=per_call,
-            )
+            body = handler.request_body(prompt, params, stop=stops, stream=stream)
+        call = self._call_params(
+            handler.content_type,
+            handler.accepts,
+            stream=stream,
+            overrides=kwargs.get("endpoint_kwargs"),
+            Body=body,
         )
         return Call(call, Assembler(handler, stops), stream, self.endpoint_name)
 
