@@ -20,7 +20,9 @@ from langchain_sagemaker._client import (
 )
 from langchain_sagemaker._options import (
     FIELD_TO_PARAM,
+    check_request,
     merge_custom_attributes,
+    needs_check,
     request_options,
 )
 from langchain_sagemaker.errors import ConfigurationError
@@ -148,7 +150,12 @@ class SagemakerEndpointBase(BaseModel):
     """How long each assumed-role session lasts (900-43200 s; STS default 3600)."""
 
     config: Any = Field(default=None, exclude=True)
-    """A ``botocore.config.Config`` for the client (merged over our retry defaults)."""
+    """A ``botocore.config.Config`` for the client, merged over our defaults.
+
+    Defaults: ``standard`` retries, the timeouts and pool size below, and no
+    per-call ``parameter_validation`` by the client (the endpoint class checks
+    what users pass raw with botocore's validator; set it ``True`` to have the
+    client check every call too)."""
 
     endpoint_url: str | None = None
     """A custom SageMaker Runtime URL (else AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME)."""
@@ -251,6 +258,7 @@ class SagemakerEndpointBase(BaseModel):
         stream: bool = False,
         endpoint_kwargs: Mapping[str, Any] | None = None,
         overrides: Mapping[str, Any] | None = None,
+        check: bool = True,
         **params: Any,
     ) -> dict[str, Any]:
         """The runtime API call's parameters.
@@ -258,7 +266,14 @@ class SagemakerEndpointBase(BaseModel):
         The endpoint, ``params`` (``Body``, ...), the handler's content types
         (no ``Accept`` on a stream) and the request options from the typed
         fields and ``endpoint_kwargs`` (default: the field), with a call's
-        ``overrides`` on top (see ``request_options``).
+        ``overrides`` on top (see ``request_options``). What the user passed
+        raw is checked with botocore's validator (``check=False``: the caller
+        checks the finished call itself).
+
+        Raises:
+            botocore.exceptions.ParamValidationError: For an unknown or
+                mistyped ``endpoint_kwargs`` entry or a body that is not bytes,
+                before anything is sent.
         """
         call: dict[str, Any] = {"EndpointName": self.endpoint_name, **params}
         if content_type is not None:
@@ -271,6 +286,11 @@ class SagemakerEndpointBase(BaseModel):
                 self._option_fields(), given, stream=stream, overrides=overrides
             )
         )
+        if check and needs_check(params, given, overrides):
+            operation = (
+                "InvokeEndpointWithResponseStream" if stream else "InvokeEndpoint"
+            )
+            check_request(operation, call)
         return call
 
     def _option_fields(self) -> dict[str, Any]:

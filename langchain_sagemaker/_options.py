@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
     "FIELD_TO_PARAM",
-    "STREAM_PARAMS",
+    "INVOKE_ONLY",
+    "check_request",
     "merge_custom_attributes",
+    "needs_check",
     "request_options",
 ]
 
@@ -25,21 +28,10 @@ FIELD_TO_PARAM: dict[str, str] = {
 }
 """Our field names and the runtime API parameters they set."""
 
-STREAM_PARAMS = frozenset(
-    {
-        "EndpointName",
-        "Body",
-        "ContentType",
-        "Accept",
-        "CustomAttributes",
-        "TargetVariant",
-        "TargetContainerHostname",
-        "InferenceId",
-        "InferenceComponentName",
-        "SessionId",
-    }
-)
-"""Parameters ``InvokeEndpointWithResponseStream`` accepts (per botocore's model)."""
+INVOKE_ONLY = frozenset({"TargetModel", "EnableExplanations"})
+"""``InvokeEndpoint`` parameters that ``InvokeEndpointWithResponseStream`` lacks
+(per botocore's model): left out of a stream's call. Anything else unknown is
+kept, so that the request check names it instead of dropping it silently."""
 
 
 def merge_custom_attributes(*values: str | None) -> str | None:
@@ -63,7 +55,7 @@ def request_options(
         endpoint_kwargs: Raw ``invoke_endpoint`` arguments; they win over the
             typed fields on conflict, with a warning.
         stream: Whether the call is ``InvokeEndpointWithResponseStream``;
-            options that API does not take are left out.
+            the options only ``InvokeEndpoint`` takes are left out.
         overrides: Per-call arguments (``invoke(..., endpoint_kwargs=...)``);
             they win over everything, silently: the caller asked for them.
 
@@ -87,5 +79,42 @@ def request_options(
         options[key] = value
     options.update(overrides or {})
     if stream:
-        options = {k: v for k, v in options.items() if k in STREAM_PARAMS}
+        options = {k: v for k, v in options.items() if k not in INVOKE_ONLY}
     return options
+
+
+def needs_check(params: Mapping[str, Any], *raw: Mapping[str, Any] | None) -> bool:
+    """Whether a call carries something this package did not build itself.
+
+    The runtime clients built here skip botocore's per-call parameter
+    validation (see ``_client.default_config``): what comes from typed fields
+    and built-in handlers is valid by construction. What a user passes raw
+    (``endpoint_kwargs``, a legacy handler's body that is not bytes) is checked
+    with :func:`check_request` instead.
+    """
+    return any(raw) or not isinstance(params.get("Body", b""), (bytes, bytearray))
+
+
+def check_request(operation: str, params: Mapping[str, Any]) -> None:
+    """Check a runtime call's parameters with botocore's own validator.
+
+    Args:
+        operation: The API operation, e.g. ``"InvokeEndpoint"``.
+        params: The call's keyword arguments, complete.
+
+    Raises:
+        botocore.exceptions.ParamValidationError: The error botocore itself
+            raises (unknown parameter, wrong type, missing parameter), before
+            anything is sent.
+    """
+    from botocore.validate import validate_parameters
+
+    validate_parameters(dict(params), _input_shape(operation))
+
+
+@functools.cache
+def _input_shape(operation: str) -> Any:
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("sagemaker-runtime")
+    return model.operation_model(operation).input_shape

@@ -62,6 +62,7 @@ from langchain_sagemaker._base import (
     merge_model_kwargs,
     signature_once,
 )
+from langchain_sagemaker._options import check_request
 from langchain_sagemaker._stream import Assembler, clean_stop
 from langchain_sagemaker.errors import (
     ConfigurationError,
@@ -500,6 +501,7 @@ class SagemakerAsyncEndpoint(SagemakerEndpointBase, LLM):
             handler.content_type,
             handler.accepts,
             endpoint_kwargs={**(self.endpoint_kwargs or {}), **(per_call or {})},
+            check=False,
             **limits,
         )
         unknown = sorted(set(call) - _ASYNC_PARAMS)
@@ -513,6 +515,7 @@ class SagemakerAsyncEndpoint(SagemakerEndpointBase, LLM):
         call.setdefault("InferenceId", token)
         suffix = ".json" if "json" in (handler.content_type or "") else ".in"
         location = f"{self.input_s3_uri.rstrip('/')}/{token}{suffix}"
+        check_request("InvokeEndpointAsync", {**call, "InputLocation": location})
         return _Submission(call, body, location, handler.content_type, tuple(stops))
 
     # -- the calls ------------------------------------------------------------

@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
 from pydantic import ValidationError
 
 import langchain_sagemaker.async_inference as mod
@@ -189,6 +189,22 @@ def test_endpoint_kwargs_the_api_does_not_take(key: str) -> None:
     llm, _, _ = _llm()
     with pytest.raises(ConfigurationError, match=key):
         llm.submit("a", endpoint_kwargs={key: "x"})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"RequestTTLSeconds": "soon"}, "Invalid type for parameter RequestTTLSeconds"),
+        ({"CustomAttributes": 5}, "Invalid type for parameter CustomAttributes"),
+    ],
+)
+def test_mistyped_endpoint_kwargs_are_refused_before_anything_is_sent(
+    kwargs: dict[str, Any], message: str
+) -> None:
+    llm, runtime, s3 = _llm(_tgi("x"))
+    with pytest.raises(ParamValidationError, match=message):
+        llm.submit("a", endpoint_kwargs=kwargs)
+    assert (runtime.calls, s3.calls) == ([], [])
 
 
 @pytest.mark.parametrize(
