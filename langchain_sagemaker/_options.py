@@ -109,12 +109,13 @@ def check_request(operation: str, params: Mapping[str, Any]) -> None:
     """
     from botocore.validate import validate_parameters
 
-    validate_parameters(dict(params), _input_shape(operation))
+    shape = _service_model().operation_model(operation).input_shape
+    validate_parameters(dict(params), shape)
 
 
 @functools.cache
-def _input_shape(operation: str) -> Any:
+def _service_model() -> Any:
+    """botocore's model of the SageMaker Runtime API (loaded once, ~20 ms)."""
     import botocore.session
 
-    model = botocore.session.get_session().get_service_model("sagemaker-runtime")
-    return model.operation_model(operation).input_shape
+    return botocore.session.get_session().get_service_model("sagemaker-runtime")
