@@ -115,7 +115,7 @@ def check_request(operation: str, params: Mapping[str, Any]) -> None:
 
 @functools.cache
 def _service_model() -> Any:
-    """botocore's model of the SageMaker Runtime API (loaded once, ~20 ms)."""
+    """The SageMaker Runtime API model from botocore (loaded once, ~20 ms)."""
     import botocore.session
 
     return botocore.session.get_session().get_service_model("sagemaker-runtime")

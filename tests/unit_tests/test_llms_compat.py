@@ -6,6 +6,7 @@ import inspect
 import io
 import json
 import pickle
+import warnings
 from typing import Any
 from unittest.mock import MagicMock
 
@@ -14,6 +15,7 @@ import pytest
 from botocore.exceptions import ClientError, EventStreamError
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
+from langchain_core.callbacks import BaseCallbackHandler
 
 from langchain_sagemaker import LLMContentHandler, SagemakerEndpoint
 from langchain_sagemaker.errors import (
@@ -374,6 +376,39 @@ def test_identifying_params_and_type() -> None:
         "ls_max_tokens": 7,
         "ls_stop": ["###"],
     }
+
+
+class _Params(BaseCallbackHandler):
+    def __init__(self) -> None:
+        self.seen: list[dict[str, Any]] = []
+
+    def on_llm_start(self, *args: Any, **kwargs: Any) -> None:
+        self.seen.append(kwargs["invocation_params"])
+
+
+def test_invocation_params_are_asdict_without_the_deprecated_dict() -> None:
+    llm = SagemakerEndpoint(
+        endpoint_name="ep",
+        client=_mock_client(io.BytesIO(_body("ok"))),
+        content_handler="tgi",
+    )
+    params = _Params()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no deprecation warning either
+        assert llm.invoke("q", config={"callbacks": [params]}) == "ok"
+    assert params.seen == [{**llm.asdict(), "stop": None}]
+
+    class Legacy(SagemakerEndpoint):
+        def dict(self, **kwargs: Any) -> dict[str, Any]:
+            return {"legacy": True}
+
+    legacy = Legacy(
+        endpoint_name="ep",
+        client=_mock_client(io.BytesIO(_body("ok"))),
+        content_handler="tgi",
+    )
+    assert legacy.invoke("q", config={"callbacks": [params]}) == "ok"
+    assert params.seen[-1] == {"legacy": True, "stop": None}
 
 
 @pytest.mark.parametrize("name", ["_generate", "_agenerate"])
