@@ -8,8 +8,10 @@ leftovers hit all of them alike), after a warm-up:
 * langchain-aws ``SagemakerEndpoint.invoke`` with a TGI ``LLMContentHandler``;
 * ours ``SagemakerEndpoint.invoke`` with ``content_handler="tgi"``;
 * (info) a minimal langchain-core ``LLM`` whose ``_call`` is the raw boto3
-  call: the floor of any LangChain wrapper (callbacks, run managers, result
-  objects), which no wrapper can go under.
+  call: what langchain-core's generic path costs (callbacks, run managers,
+  result objects). Ours can go under it: it skips two of that path's per-call
+  costs (see ``signature_once`` and ``_dict_for_compat``) and botocore's
+  per-call parameter validation (see ``_client.default_config``).
 
 Reports median and p90 wall latency, client CPU per call, ratios to raw
 boto3, and the paired difference to langchain-aws: the median over rounds of
@@ -85,7 +87,7 @@ def make_callers(url: str) -> dict[str, Callable[[], str]]:
 
 
 def _core_floor(raw: Callable[[], str]) -> Any:
-    """The least any LangChain ``LLM`` can cost: ``_call`` is the raw call."""
+    """langchain-core's generic ``LLM`` path: ``_call`` is the raw call."""
     from langchain_core.language_models.llms import LLM
 
     class RawCallLLM(LLM):
