@@ -8,7 +8,8 @@ through the same stop filter and chunk assembly.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from langchain_core.outputs import GenerationChunk
@@ -25,10 +26,12 @@ __all__ = [
     "MAX_EVENT_BYTES",
     "Assembler",
     "LineDecoder",
+    "LineIterator",
     "SSEDecoder",
     "StopFilter",
     "TextBuffer",
     "clean_stop",
+    "enforce_stop_tokens",
     "make_decoder",
 ]
 
@@ -81,6 +84,61 @@ class LineDecoder:
         tail = bytes(self._buffer).rstrip(b"\r")
         self._buffer.clear()
         return [tail] if tail.strip() else []
+
+
+class LineIterator(Iterator[bytes]):
+    r"""The lines of a SageMaker response stream, for code that reads one itself.
+
+    The helper of the same name in langchain-aws / langchain-community: give
+    it the ``Body`` of ``invoke_endpoint_with_response_stream`` and it yields
+    each line as ``bytes`` without its ``\n``, however the lines were split
+    across ``PayloadPart`` events; other events are skipped. Unlike those, a
+    last line without a newline is yielded (they loop forever on it), and only
+    the unfinished line is buffered.
+
+    Example:
+        ```python
+        response = client.invoke_endpoint_with_response_stream(**params)
+        for line in LineIterator(response["Body"]):
+            if line.startswith(b"data:"):
+                print(json.loads(line[5:])["token"]["text"])
+        ```
+    """
+
+    def __init__(self, stream: Iterable[Mapping[str, Any]]) -> None:
+        self.byte_iterator = iter(stream)
+        self._buffer = bytearray()
+        self._lines: deque[bytes] = deque()
+        self._ended = False
+
+    def __iter__(self) -> LineIterator:
+        return self
+
+    def __next__(self) -> bytes:
+        while not self._lines:
+            if self._ended:
+                raise StopIteration
+            try:
+                event = next(self.byte_iterator)
+            except StopIteration:
+                self._ended = True
+                if self._buffer:
+                    self._lines.append(bytes(self._buffer))
+                    self._buffer.clear()
+                continue
+            part = event.get("PayloadPart") if isinstance(event, Mapping) else None
+            if part:
+                self._split(part.get("Bytes", b""))
+        return self._lines.popleft()
+
+    def _split(self, data: bytes) -> None:
+        begin, index = 0, data.find(b"\n")
+        while index != -1:
+            self._buffer += data[begin:index]
+            self._lines.append(bytes(self._buffer))
+            self._buffer.clear()
+            begin, index = index + 1, data.find(b"\n", index + 1)
+        self._buffer += data[begin:]
 
 
 class SSEDecoder:
@@ -180,6 +238,21 @@ def make_decoder(framing: str) -> LineDecoder | SSEDecoder:
 def clean_stop(stop: Iterable[str] | None) -> list[str]:
     """Drop empty and duplicate stop sequences, keeping order."""
     return list(dict.fromkeys(s for s in (stop or ()) if s))
+
+
+def enforce_stop_tokens(text: str, stop: list[str]) -> str:
+    """Cut ``text`` at the first of the stop sequences, matched literally.
+
+    The helper of the same name in langchain-aws / langchain-community, for
+    user code that imports it next to ``SagemakerEndpoint``.
+
+    Example:
+        ```python
+        enforce_stop_tokens("Hello<|eot_id|>World", ["<|eot_id|>"])  # "Hello"
+        ```
+    """
+    cut = StopFilter(stop)
+    return cut.feed(text) + cut.close()
 
 
 class StopFilter:

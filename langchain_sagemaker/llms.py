@@ -32,16 +32,28 @@ from langchain_sagemaker._base import (
 )
 from langchain_sagemaker._client import AsyncClients
 from langchain_sagemaker._invoke import Call, Reader, arun, run
-from langchain_sagemaker._stream import Assembler, clean_stop
+from langchain_sagemaker._stream import (
+    Assembler,
+    LineIterator,
+    clean_stop,
+    enforce_stop_tokens,
+)
 from langchain_sagemaker.errors import ConfigurationError, translate_error
 from langchain_sagemaker.handlers import (
+    ContentHandlerBase,
     LegacyHandler,
     LLMContentHandler,
     ModelHandler,
     resolve_handler,
 )
 
-__all__ = ["LLMContentHandler", "SagemakerEndpoint"]
+__all__ = [
+    "ContentHandlerBase",
+    "LLMContentHandler",
+    "LineIterator",
+    "SagemakerEndpoint",
+    "enforce_stop_tokens",
+]
 
 logger = logging.getLogger(__name__)
 
