@@ -62,7 +62,6 @@ from langchain_sagemaker._base import (
     merge_model_kwargs,
     signature_once,
 )
-from langchain_sagemaker._options import check_request
 from langchain_sagemaker._stream import Assembler, clean_stop
 from langchain_sagemaker.errors import (
     ConfigurationError,
@@ -515,7 +514,7 @@ class SagemakerAsyncEndpoint(SagemakerEndpointBase, LLM):
         call.setdefault("InferenceId", token)
         suffix = ".json" if "json" in (handler.content_type or "") else ".in"
         location = f"{self.input_s3_uri.rstrip('/')}/{token}{suffix}"
-        check_request("InvokeEndpointAsync", {**call, "InputLocation": location})
+        self._check_request("InvokeEndpointAsync", {**call, "InputLocation": location})
         return _Submission(call, body, location, handler.content_type, tuple(stops))
 
     # -- the calls ------------------------------------------------------------

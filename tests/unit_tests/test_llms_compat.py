@@ -88,6 +88,39 @@ def test_invoke_calls_client_like_langchain_aws() -> None:
     )
 
 
+def test_an_injected_client_gets_the_body_as_the_handler_made_it() -> None:
+    # langchain-aws's own tests pass a dict body to a mock client
+    class DictHandler(LLMContentHandler):
+        content_type = "application/json"
+        accepts = "application/json"
+
+        def transform_input(self, prompt: str, model_kwargs: dict) -> Any:  # type: ignore[type-arg]
+            return {"inputs": prompt, **model_kwargs}
+
+        def transform_output(self, output: Any) -> str:
+            if isinstance(output, bytes):
+                return str(json.loads(output)["outputs"][0])
+            return str(json.loads(output.read())[0]["generated_text"])
+
+    client = _mock_client(io.StringIO(_body("ok").decode()))
+    client.invoke_endpoint_with_response_stream.return_value = {
+        "Body": [{"PayloadPart": {"Bytes": b'{"outputs": ["S"]}\n'}}]
+    }
+    llm = SagemakerEndpoint(
+        endpoint_name="ep",
+        client=client,
+        content_handler=DictHandler(),
+        model_kwargs={"parameters": {"max_new_tokens": 5}},
+    )
+    body = {"inputs": "q", "parameters": {"max_new_tokens": 5}}
+    assert llm.invoke("q") == "ok"
+    assert client.invoke_endpoint.call_args.kwargs["Body"] == body
+    assert list(llm.stream("q")) == ["S"]
+    client.invoke_endpoint_with_response_stream.assert_called_once_with(
+        EndpointName="ep", Body=body, ContentType="application/json"
+    )
+
+
 def test_transform_output_gets_the_body_object_as_returned() -> None:
     raw = _body("ok")
     body = StreamingBody(io.BytesIO(raw), len(raw))
