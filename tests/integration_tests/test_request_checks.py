@@ -93,36 +93,24 @@ def test_runtime_clients_leave_validation_to_the_endpoint_class(
 
 
 @pytest.mark.parametrize("how", ["invoke", "stream", "ainvoke", "astream"])
+@pytest.mark.parametrize("where", ["per call", "field"])
 @pytest.mark.parametrize(("bad", "message"), BAD)
-def test_bad_per_call_endpoint_kwargs(
+def test_bad_endpoint_kwargs(
     make_llm: Any,
     endpoint: LocalEndpoint,
     how: str,
+    where: str,
     bad: dict[str, Any],
     message: str,
 ) -> None:
-    llm = make_llm()
+    per_call = where == "per call"
+    llm = make_llm() if per_call else make_llm(endpoint_kwargs=bad)
     before = _count(endpoint)
     with pytest.raises(ParamValidationError, match=message):
-        _call(llm, how, endpoint_kwargs=bad)
+        _call(llm, how, **({"endpoint_kwargs": bad} if per_call else {}))
     assert _count(endpoint) == before, "a bad request was sent"
-    assert _call(llm, how) == "hi"  # the same endpoint still answers
-
-
-@pytest.mark.parametrize("how", ["invoke", "stream"])
-@pytest.mark.parametrize(("bad", "message"), BAD)
-def test_bad_endpoint_kwargs_field(
-    make_llm: Any,
-    endpoint: LocalEndpoint,
-    how: str,
-    bad: dict[str, Any],
-    message: str,
-) -> None:
-    llm = make_llm(endpoint_kwargs=bad)
-    before = _count(endpoint)
-    with pytest.raises(ParamValidationError, match=message):
-        _call(llm, how)
-    assert _count(endpoint) == before
+    if per_call:
+        assert _call(llm, how) == "hi"  # the same endpoint still answers
 
 
 def test_good_endpoint_kwargs_still_reach_the_endpoint(
