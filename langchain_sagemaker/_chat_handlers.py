@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
 
+from langchain_sagemaker._registry import Registry
 from langchain_sagemaker.errors import ConfigurationError, ResponseParseError
 from langchain_sagemaker.handlers.base import (
     ContentHandlerBase,
@@ -307,7 +308,17 @@ def _legacy_delta(value: Any, *, done: bool) -> ChatDelta:
 ChatHandlerFactory = Callable[..., ChatHandler]
 F = TypeVar("F", bound=ChatHandlerFactory)
 
-_REGISTRY: dict[str, ChatHandlerFactory] = {}
+
+def _load_builtins() -> None:
+    # The built-in dialects register themselves when their module is imported.
+    import langchain_sagemaker._chat_openai  # noqa: F401
+
+
+_HANDLERS: Registry[ChatHandler] = Registry(
+    "chat content handler",
+    "a ChatHandler instance or a ChatModelContentHandler",
+    _load_builtins,
+)
 
 
 @overload
@@ -329,16 +340,14 @@ def register_chat_handler(name: str, factory: F | None = None) -> F | Callable[[
     """
 
     def add(f: F) -> F:
-        _REGISTRY[name] = f
-        return f
+        return _HANDLERS.register(name, f)
 
     return add(factory) if factory is not None else add
 
 
 def list_chat_handlers() -> list[str]:
     """Return the names of all registered chat handlers, sorted."""
-    _load_builtins()
-    return sorted(_REGISTRY)
+    return _HANDLERS.names()
 
 
 def get_chat_handler(name: str, **options: Any) -> ChatHandler:
@@ -347,17 +356,7 @@ def get_chat_handler(name: str, **options: Any) -> ChatHandler:
     Raises:
         ConfigurationError: If no chat handler is registered under ``name``.
     """
-    _load_builtins()
-    try:
-        factory = _REGISTRY[name]
-    except KeyError:
-        msg = (
-            f"Unknown chat content handler {name!r}. What to do: use one of "
-            f"{list_chat_handlers()}, a ChatHandler instance, or a "
-            "ChatModelContentHandler."
-        )
-        raise ConfigurationError(msg) from None
-    return factory(**options)
+    return _HANDLERS.build(name, **options)
 
 
 def resolve_chat_handler(value: Any) -> ChatHandler:
@@ -378,8 +377,3 @@ def resolve_chat_handler(value: Any) -> ChatHandler:
         f"a ChatHandler or a ChatModelContentHandler, got {type(value).__name__}."
     )
     raise ConfigurationError(msg)
-
-
-def _load_builtins() -> None:
-    # The built-in dialects register themselves when their module is imported.
-    import langchain_sagemaker._chat_openai  # noqa: F401

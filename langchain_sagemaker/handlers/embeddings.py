@@ -23,6 +23,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Literal
 
+from langchain_sagemaker._registry import Registry
 from langchain_sagemaker.errors import ConfigurationError, ResponseParseError
 from langchain_sagemaker.handlers.base import ContentHandlerBase, StreamLine
 
@@ -126,7 +127,9 @@ class LegacyEmbeddingHandler:
         return self.handler.transform_output(body)
 
 
-_REGISTRY: dict[str, Callable[..., EmbeddingHandler]] = {}
+_HANDLERS: Registry[EmbeddingHandler] = Registry(
+    "embeddings content handler", "an EmbeddingsContentHandler instance"
+)
 
 
 def register_embedding_handler(
@@ -135,27 +138,23 @@ def register_embedding_handler(
     """Register an embedding handler class under ``name`` (a decorator)."""
 
     def add(cls: type[EmbeddingHandler]) -> type[EmbeddingHandler]:
-        _REGISTRY[name] = cls
-        return cls
+        return _HANDLERS.register(name, cls)
 
     return add
 
 
 def list_embedding_handlers() -> list[str]:
     """Names of the registered embedding handlers, sorted."""
-    return sorted(_REGISTRY)
+    return _HANDLERS.names()
 
 
 def get_embedding_handler(name: str, **options: Any) -> EmbeddingHandler:
-    """Build the embedding handler registered as ``name``."""
-    if name not in _REGISTRY:
-        msg = (
-            f"Unknown embeddings content handler {name!r}. Known: "
-            f"{', '.join(list_embedding_handlers())}; or pass an "
-            "EmbeddingsContentHandler instance."
-        )
-        raise ConfigurationError(msg)
-    return _REGISTRY[name](**options)
+    """Build the embedding handler registered as ``name``.
+
+    Raises:
+        ConfigurationError: If no embedding handler is registered as ``name``.
+    """
+    return _HANDLERS.build(name, **options)
 
 
 def resolve_embedding_handler(

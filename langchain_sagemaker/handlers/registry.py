@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
+from langchain_sagemaker._registry import Registry
 from langchain_sagemaker.errors import ConfigurationError
 from langchain_sagemaker.handlers.base import LegacyHandler, ModelHandler
 
@@ -13,7 +14,9 @@ __all__ = ["get_handler", "list_handlers", "register_handler", "resolve_handler"
 HandlerFactory = Callable[..., ModelHandler]
 F = TypeVar("F", bound=HandlerFactory)
 
-_REGISTRY: dict[str, HandlerFactory] = {}
+_HANDLERS: Registry[ModelHandler] = Registry(
+    "content handler", "an LLMContentHandler instance"
+)
 
 
 @overload
@@ -35,15 +38,14 @@ def register_handler(name: str, factory: F | None = None) -> F | Callable[[F], F
     """
 
     def add(f: F) -> F:
-        _REGISTRY[name] = f
-        return f
+        return _HANDLERS.register(name, f)
 
     return add(factory) if factory is not None else add
 
 
 def list_handlers() -> list[str]:
     """Return the names of all registered handlers, sorted."""
-    return sorted(_REGISTRY)
+    return _HANDLERS.names()
 
 
 def get_handler(name: str, **options: Any) -> ModelHandler:
@@ -52,15 +54,7 @@ def get_handler(name: str, **options: Any) -> ModelHandler:
     Raises:
         ConfigurationError: If no handler is registered under ``name``.
     """
-    try:
-        factory = _REGISTRY[name]
-    except KeyError:
-        msg = (
-            f"Unknown content handler {name!r}. Known handlers: "
-            f"{', '.join(list_handlers())}. Or pass an LLMContentHandler instance."
-        )
-        raise ConfigurationError(msg) from None
-    return factory(**options)
+    return _HANDLERS.build(name, **options)
 
 
 def resolve_handler(handler: Any) -> ModelHandler | LegacyHandler:
