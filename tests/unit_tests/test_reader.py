@@ -1033,6 +1033,13 @@ OTHER_TEMPLATES = [
     "Question: {question}</s>\n<|assistant|>\n",
     "<s>[INST] <<SYS>>\nYou are a helpful assistant. Answer the question from the "
     "context.\n<</SYS>>\n\n{context}\n\n{question} [/INST]",
+    # chat templates whose user turn is the bare question, closed by a marker
+    "<|im_start|>system\nAnswer from the document.\n\nDocument:\n{context}"
+    "<|im_end|>\n<|im_start|>user\n{question}<|im_end|>\n<|im_start|>assistant\n",
+    "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n{context}"
+    "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n{question}<|eot_id|>"
+    "<|start_header_id|>assistant<|end_header_id|>\n\n",
+    "<start_of_turn>user\n{context}\n\n{question}<end_of_turn>\n<start_of_turn>model\n",
     "Use the following portion of a long document to see if any of the text is "
     "relevant to answer the question. \nReturn any relevant text verbatim.\n{context}\n"
     "Question: {question}\nRelevant text, if any:",

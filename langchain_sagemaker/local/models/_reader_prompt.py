@@ -37,6 +37,14 @@ TAGS = re.compile(
 
 ROLE_LABEL = re.compile(r"^(?i:human|user|system|assistant|ai)\s*[:：]\s*")
 
+CHAT_MARKUP = re.compile(
+    r"<\|[^|<>\n]{0,40}\|>|\[/?INST\]|<</?SYS>>|</?s>|<(?:start|end)_of_turn>"
+)
+"""A chat template's turn markers (ChatML, Llama 2/3, Gemma): line breaks."""
+
+ROLE_LINE = re.compile(r"(?i:human|user|system|assistant|ai|model|bot)")
+"""A turn's role name alone on its line, as chat templates write it."""
+
 CONTENT_LABEL = re.compile(
     r"^(?:(?i:context|contexts|documents?|doc|sources?|passages?|text|information"
     r"|background|excerpts?|content|article)(?:\s*#?\d+)?"
@@ -91,6 +99,7 @@ PROMPT_WORDS = wordset(
 def split_prompt(prompt: str) -> tuple[str, str] | None:
     """Split ``prompt`` into ``(context, question)``; None without a question."""
     text = prompt.replace("\r\n", "\n").replace("\r", "\n")
+    text = CHAT_MARKUP.sub("\n", text)
     found = question_after_marker(text) or question_on_last_line(text)
     if found is None:
         return None
@@ -117,14 +126,19 @@ def question_on_last_line(text: str) -> tuple[str, str] | None:
     lines = text.split("\n")
     for index in range(len(lines) - 1, -1, -1):
         line = ROLE_LABEL.sub("", lines[index].strip())
-        if not line or ANSWER_CUE.fullmatch(line):
+        if not line or ANSWER_CUE.fullmatch(line) or ROLE_LINE.fullmatch(line):
             continue
         stripped = line.rstrip(" \t\"'”’」』)）")
         if stripped.endswith(("?", "？")):
             return last_question_sentence(lines, index, line)
     for index in range(len(lines) - 1, -1, -1):
         line = ROLE_LABEL.sub("", lines[index].strip())
-        if not line or ANSWER_CUE.fullmatch(line) or HEADER_LINE.match(line):
+        if (
+            not line
+            or ANSWER_CUE.fullmatch(line)
+            or ROLE_LINE.fullmatch(line)
+            or HEADER_LINE.match(line)
+        ):
             continue
         if WH_START.search(line):
             return "\n".join(lines[:index]), line
@@ -146,7 +160,7 @@ def clean_line(line: str) -> str:
     line = TAGS.sub(" ", line).strip()
     line = line.lstrip("#").replace("**", "").strip()
     line = BULLET.sub("", ROLE_LABEL.sub("", line))
-    if HEADER_LINE.match(line) or is_scaffolding(line):
+    if HEADER_LINE.match(line) or is_scaffolding(line) or ROLE_LINE.fullmatch(line):
         return ""
     return CONTENT_LABEL.sub("", line).strip()
 
