@@ -71,6 +71,12 @@ ACME = (
     "$12 million. The deal took eight months to complete.\n\nAcme now sells its "
     "products in 40 countries."
 )
+DRONE = (
+    "The Heron V3 drone weighs 900 grams and flies for 35 minutes. Its camera "
+    "records at 60 frames per second. The drone sells for €499. A second battery "
+    "is €79, and a carrying case costs €35. Owners can fly it up to 8 kilometres "
+    "away on one charge."
+)
 BOILING = (
     "Water boils at 100 degrees Celsius at sea level. At higher altitudes, the "
     "boiling point is lower because air pressure decreases. On Mount Everest, "
@@ -232,6 +238,13 @@ CASES: list[tuple[str, str, str, str]] = [
     (T_USE, ACME, "In how many countries does Acme sell its products?", "40 countries"),
     (T_USE, ACME, "Who founded Acme Corp?", "two brothers"),
     (T_USE, ACME, "When did Acme acquire BrightLight?", "2010"),
+    # amounts: money for a price, each amount with its own clause, no digits of
+    # a model name ("V3"), and "how far on one charge" is not a price
+    (T_STUFF, DRONE, "What is the price of the Heron V3 drone?", "€499"),
+    (T_QA, DRONE, "How much does a second battery cost?", "€79"),
+    (T_QA, DRONE, "How much is the carrying case?", "€35"),
+    (T_CTX, DRONE, "How far can the Heron V3 fly on one charge?", "8 kilometres"),
+    (T_USE, DRONE, "How many frames per second does the camera record?", "60 frames"),
     # science
     (
         T_BARE,

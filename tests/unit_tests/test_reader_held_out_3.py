@@ -7,8 +7,12 @@ other tests. Each question is asked with every template of its language.
 First evaluation: 23 of 40 cases (one template each, round-robin) right. A
 ChatML template (question alone in the user turn, closed by ``<|im_end|>``)
 failed every question: the turn markers hid the question. Recognising chat
-turn markers (ChatML, Llama 3, Gemma) fixed that: 28 of 40. The questions
-still wrong under some template are strict xfails below, with the reason.
+turn markers (ChatML, Llama 3, Gemma) fixed that: 28 of 40. Four more were
+fixed afterwards by general changes, so they are no longer held out: digits
+glued to letters ("X2") are not numbers, a price question takes money first,
+a span's own clause counts, a few common synonyms ("started" / "founded",
+"CEO" / "chief executive") and a person's role right before the name. The
+questions still wrong under some template are strict xfails, with the reason.
 """
 
 from __future__ import annotations
@@ -286,23 +290,9 @@ FAILURES: dict[str, str] = {
         "answers the first sentence: the purpose ('to carry timber') is in the "
         "next sentence, whose 'It' is not resolved to the lock system"
     ),
-    "When was Brightwater Analytics started?": (
-        "answers 'on Tuesday': 'started' is not matched with 'founded'"
-    ),
-    "Who is the CEO of Brightwater Analytics?": (
-        "answers 'Texas': 'CEO' is not matched with 'chief executive'"
-    ),
     "Who was looking for a missing goat?": (
         "answers 'his lost': 'looking for a missing' is not matched with "
         "'searching for his lost'; the phrase after 'for' is taken as the person"
-    ),
-    "How much does the Kestrel X2 cost?": (
-        "answers '2 electric': the '2' of 'X2' is read as the amount, in the "
-        "sentence that names the Kestrel X2"
-    ),
-    "How much is a spare battery?": (
-        "answers '$649': the first amount of the sentence wins over the one after "
-        "'spare battery is sold separately for'"
     ),
     "面包店现在有几家分店？": (
         "answers '一家': '一家面包店' is a count in the sentence matching "

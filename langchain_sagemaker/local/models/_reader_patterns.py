@@ -13,8 +13,10 @@ from langchain_sagemaker.local.models._reader_text import (
 )
 
 NUMBER_EN = (
-    r"(?:(?:(?<![\w.])[-−])?\d[\d,]*(?:\.\d+)?"
-    rf"|(?i:(?:{EN_NUMBER_WORDS})(?:[-\s](?:{EN_NUMBER_WORDS}))?))"
+    # no digits glued to letters: the "2" of a model name "X2" is not a number
+    r"(?:(?:(?<![\w.])[-−])?(?<![A-Za-z])\d[\d,]*(?:\.\d+)?"
+    # whole words only: no "one" in "drone", no "ten" in "often"
+    rf"|\b(?i:(?:{EN_NUMBER_WORDS})(?:[-\s](?:{EN_NUMBER_WORDS}))?)\b)"
 )
 
 DURATION_EN = re.compile(

@@ -100,6 +100,13 @@ COST_WORDS = re.compile(
     "|价格|价钱|多少钱|费用|花了|售价|成本|工资|收入|钱|票价|値段|料金|いくら|円"
 )
 
+COUNT_QUESTION = re.compile(
+    r"(?i)\bhow\s+(?:many|far|long|tall|high|big|large|heavy|deep|wide|fast|often"
+    r"|old)\b|\bnumber\s+of\b"
+)
+"""A count or a measure, not a price, even with a money word ("how many tickets
+were sold", "how far on one charge")."""
+
 PERCENT_QUESTION = re.compile(
     r"(?i)\bpercent(?:age)?\b|%|\bby\s+how\s+much\b|百分之|百分比|パーセント"
 )
@@ -187,7 +194,7 @@ def question_detail(kind: str, question: str) -> str:
             return "age"
         if PERCENT_QUESTION.search(question):
             return "percent"
-        if COST_WORDS.search(question):
+        if COST_WORDS.search(question) and not COUNT_QUESTION.search(question):
             return "cost"
     return ""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ from langchain_sagemaker.local.models._reader_names import (
 )
 from langchain_sagemaker.local.models._reader_patterns import (
     CONSEQUENCE_START,
+    CURRENCY,
     EXPLANATION_START,
 )
 from langchain_sagemaker.local.models._reader_question import (
@@ -67,15 +69,71 @@ FALLBACK_KINDS: dict[str, tuple[str, ...]] = {
 """The span types that may answer each question type, best first."""
 
 
-def proximity(candidate: Candidate, match: SentenceMatch, cjk: bool) -> float:
+CLAUSE_BREAK = re.compile(
+    r"[;；]|,\s*(?:and|but|whereas)\b|,\s*(?:while|whilst)\b(?!\s+\w+ing\b)|，而|、而"
+)
+"""Where one clause ends and another begins: a span across it answers less.
+("..., while a battery costs €79" is one; "..., while living in Lisbon" is not.)"""
+
+
+def proximity(
+    candidate: Candidate, match: SentenceMatch, cjk: bool, text: str = ""
+) -> float:
+    """How close ``candidate`` is to the question's words (1 when touching).
+
+    Crossing a clause break counts as four more words: in "the scooter costs
+    $649, and a spare battery is sold for $129", "$649" is near "battery" only
+    across the break.
+    """
     if not match.spans:
         return 0.0
+    unit = 1.5 if cjk else 6.0
     distance = min(
-        max(0, start - candidate.end, candidate.start - end)
+        max(0, start - candidate.end, candidate.start - end) / unit
+        + (
+            4.0
+            if text and CLAUSE_BREAK.search(gap_between(text, candidate, start, end))
+            else 0.0
+        )
         for start, end in match.spans
     )
-    words = distance / (1.5 if cjk else 6.0)
-    return 1.0 / (1.0 + words / 3.0)
+    return 1.0 / (1.0 + distance / 3.0)
+
+
+def clause_support(
+    candidate: Candidate, sentence: Sentence, question: Question
+) -> float:
+    """How much less of the question a candidate's own clause holds (<= 0).
+
+    0 in a one-clause sentence; in "a second battery is €79, and a carrying
+    case costs €35", "€79" keeps "second battery" and "€35" only "costs".
+    """
+    text = sentence.text
+    breaks = [m.start() for m in CLAUSE_BREAK.finditer(text)]
+    total = sum(t.weight for t in question.terms)
+    if not breaks or not total:
+        return 0.0
+    bounds = [0, *breaks, len(text)]
+    index = next(i for i in range(len(bounds) - 1) if candidate.start < bounds[i + 1])
+    low, high = bounds[index], bounds[index + 1]
+    found = term_hits(question, sentence)
+    whole = sum(strength * term.weight for term, (strength, _) in found.items())
+    own = sum(
+        strength * term.weight
+        for term, (strength, spans) in found.items()
+        if any(low <= start < high for start, _ in spans)
+    )
+    return (own - whole) / total
+
+
+def gap_between(text: str, candidate: Candidate, start: int, end: int) -> str:
+    """The text between a candidate and a matched span, whichever comes first."""
+    if end <= candidate.start:
+        return text[end : candidate.start]
+    # a candidate may end on the comma that closes its clause ("$649,")
+    value = text[candidate.start : candidate.end]
+    stop = candidate.start + len(value.rstrip(" ,，、"))
+    return text[stop:start] if start >= candidate.end else ""
 
 
 def attachment(candidate: Candidate, sentence: Sentence, question: Question) -> float:
@@ -84,7 +142,9 @@ def attachment(candidate: Candidate, sentence: Sentence, question: Question) -> 
     if not stems:
         return 0.0
     after = nearest_content(sentence, candidate.end, forward=True)
-    before = nearest_content(sentence, candidate.start, forward=False)
+    before = nearest_content(
+        sentence, candidate.start, forward=False, apposition=question.kind == PERSON
+    )
     score = 0.0
     if after is not None:
         word, via_preposition = after
@@ -93,16 +153,21 @@ def attachment(candidate: Candidate, sentence: Sentence, question: Question) -> 
         elif via_preposition:
             score -= 0.3
     if before is not None and any(stems_match(before[0].stem, stem) for stem in stems):
-        score += 0.4
+        # "Who coaches ...?": the name right after its role ("Coach Dana Okafor",
+        # "chief executive, Priya Raman") is the answer; not across "at"
+        role = question.kind == PERSON and not before[1]
+        score += 1.2 if role else 0.4
     return score
 
 
 def nearest_content(
-    sentence: Sentence, offset: int, *, forward: bool
+    sentence: Sentence, offset: int, *, forward: bool, apposition: bool = False
 ) -> tuple[Word, bool] | None:
     """Return the closest content word in the same clause.
 
     The flag tells whether function words ("for", "the") came in between.
+    With ``apposition``, a comma right before the offset is no barrier (a
+    person's role: "chief executive, Priya Raman").
     """
     if forward:
         words = sentence.words_after(offset, 3)
@@ -116,7 +181,8 @@ def nearest_content(
             if forward
             else sentence.text[word.end : edge]
         )
-        if gap.strip() or NUMBER_WORD.fullmatch(word.text.lower()):
+        comma = apposition and edge == offset and gap.strip() in {",", "，"}
+        if (gap.strip() and not comma) or NUMBER_WORD.fullmatch(word.text.lower()):
             return None
         lower = word.text.lower()
         if lower in CLAUSE_WORDS or (forward and lower == "to"):
@@ -145,11 +211,13 @@ def best_candidate(
     question: Question,
     *,
     lenient: bool = False,
+    only: Callable[[str], bool] | None = None,
 ) -> tuple[int, Candidate] | None:
     """Return the best-scoring ``kind`` span over all sentences, if any.
 
     Only sentences that share words with the question count, unless
-    ``lenient`` (the context is already a list of answers).
+    ``lenient`` (the context is already a list of answers); only spans whose
+    text passes ``only``, if given.
     """
     best: tuple[float, int, Candidate] | None = None
     for index, (sentence, match) in enumerate(zip(sentences, matches, strict=True)):
@@ -160,11 +228,14 @@ def best_candidate(
         candidates = EXTRACTORS[kind](sentence, question)
         for candidate in [*candidates, *field_candidates(sentence, question, kind)]:
             value = sentence.text[candidate.start : candidate.end]
+            if only is not None and not only(value):
+                continue
             score = (
                 base
                 + candidate.prior
-                + proximity(candidate, match, question.cjk)
+                + proximity(candidate, match, question.cjk, sentence.text)
                 + attachment(candidate, sentence, question)
+                + clause_support(candidate, sentence, question)
             )
             if overlaps_question(value, question):
                 score -= 3.0
@@ -234,7 +305,15 @@ def span_answer(
 ) -> tuple[int, Candidate, str] | None:
     """Return the best span to answer with: sentence index, candidate and type."""
     for kind in FALLBACK_KINDS.get(question.kind, ()):
-        found = best_candidate(kind, sentences, matches, question, lenient=lenient)
+        found = None
+        if kind == QUANTITY and question.detail == "cost":
+            # a price is money: any amount of money beats "14.5 kilograms"
+            found = best_candidate(
+                kind, sentences, matches, question, lenient=lenient, only=is_money
+            )
+        found = found or best_candidate(
+            kind, sentences, matches, question, lenient=lenient
+        )
         if found is not None:
             index, candidate = found
             if kind == REASON and matches[index].score < 0.5 * matches[best].score:
@@ -243,6 +322,11 @@ def span_answer(
             if text[candidate.start : candidate.end].strip(" ,，、"):
                 return index, candidate, kind
     return None
+
+
+def is_money(value: str) -> bool:
+    """Whether a span is an amount of money ("$649", "12 euros", "8元")."""
+    return bool(CURRENCY.search(value))
 
 
 def spread(candidate: Candidate, sentence: Sentence, question: Question) -> float:

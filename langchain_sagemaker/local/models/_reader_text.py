@@ -172,14 +172,48 @@ def undouble(stem: str) -> str:
     return stem.removesuffix("e") if len(stem) > 4 else stem
 
 
+SYNONYM_GROUPS = (
+    "founded establish start create launch begin commence",
+    "end finish complete conclude",
+    "build construct erect",
+    "buy purchase acquire",
+    "cost price pay sell",
+    "lead head direct chair",
+    "ceo executive",
+    "search look seek hunt",
+    "lose missing",
+    "win beat defeat",
+    "write author",
+    "make produce manufacture",
+    "big large huge",
+    "small little tiny",
+    "show display exhibit",
+    "help assist",
+    "hire employ recruit",
+    "hold host stage",
+    "marry wed",
+    "photo picture image",
+)
+"""Words a question may use for the context's word ("started" / "founded")."""
+
+_SYNONYM: dict[str, int] = {}
+for _group, _words in enumerate(SYNONYM_GROUPS):
+    for _word in _words.split():
+        _SYNONYM[stem_word(_word)] = _group
+
+
 @functools.lru_cache(maxsize=16384)
 def stems_match(left: str, right: str) -> float:
-    """Return 1 for equal stems, 0.8 for a close prefix match, else 0."""
+    """Return 1 for equal stems, 0.8 for a close prefix match, 0.7 for
+    synonyms (see ``SYNONYM_GROUPS``), else 0."""
     if left == right:
         return 1.0
     short, long = sorted((left, right), key=len)
     if len(short) >= 4 and long.startswith(short) and len(long) - len(short) <= 6:
         return 0.8
+    group = _SYNONYM.get(left)
+    if group is not None and group == _SYNONYM.get(right):
+        return 0.7
     return 0.0
 
 
