@@ -204,8 +204,10 @@ for _group, _words in enumerate(SYNONYM_GROUPS):
 
 @functools.lru_cache(maxsize=16384)
 def stems_match(left: str, right: str) -> float:
-    """Return 1 for equal stems, 0.8 for a close prefix match, 0.7 for
-    synonyms (see ``SYNONYM_GROUPS``), else 0."""
+    """How well two stems match: 1 equal, 0.8 close prefix, 0.7 synonyms, else 0.
+
+    Synonyms are the words of one of the ``SYNONYM_GROUPS``.
+    """
     if left == right:
         return 1.0
     short, long = sorted((left, right), key=len)
