@@ -1,17 +1,18 @@
-"""Held-out set 3 for the reader: written blind, evaluated, never tuned on.
+"""Held-out set 3 for the reader: written blind, evaluated, then partly fixed.
 
 A helper wrote these 12 documents (8 English, 2 Chinese, 2 Japanese), 40
-questions and 8 prompt templates without reading the reader's code or its
-other tests. Each question is asked with every template of its language.
+questions and 8 prompt templates without reading the reader's code or its other
+tests. Each question is asked with every template of its language.
 
 First evaluation: 23 of 40 cases (one template each, round-robin) right. A
 ChatML template (question alone in the user turn, closed by ``<|im_end|>``)
-failed every question: the turn markers hid the question. Recognising chat
-turn markers (ChatML, Llama 3, Gemma) fixed that: 28 of 40. Four more were
-fixed afterwards by general changes, so they are no longer held out: digits
-glued to letters ("X2") are not numbers, a price question takes money first,
-a span's own clause counts, a few common synonyms ("started" / "founded",
-"CEO" / "chief executive") and a person's role right before the name. The
+failed every question: the turn markers hid the question. Recognising chat turn
+markers (ChatML, Llama 3, Gemma) fixed that: 28 of 40. Five more were fixed
+afterwards by general changes, so they are no longer held out: digits glued to
+letters ("X2") are not numbers, a price question takes money first, a span's
+own clause counts, a few common synonyms ("started" / "founded", "CEO" / "chief
+executive"), a person's role right before the name, and a sentence opening with
+a subject pronoun ("彼女は") sharing the previous sentence's question words. The
 questions still wrong under some template are strict xfails, with the reason.
 """
 
@@ -297,10 +298,6 @@ FAILURES: dict[str, str] = {
     "面包店现在有几家分店？": (
         "answers '一家': '一家面包店' is a count in the sentence matching "
         "'面包店'; '六家分店' follows in a sentence about '他'"
-    ),
-    "田中さくらはどの大会に出場しますか？": (
-        "answers the first sentence: '大会' does not match 'マラソン', and the "
-        "answer sentence opens with '彼女'"
     ),
     "田中さくらは一回にどのくらいの距離を走りますか？": (
         "answers '四回': '距離' has no distance span type, and '四回' is the "

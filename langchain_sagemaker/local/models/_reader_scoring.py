@@ -20,6 +20,14 @@ PRONOUN = re.compile(
 )
 
 
+SUBJECT_PRONOUN = re.compile(
+    r"(?i:(?:it|he|she|they|this|these)\b)|(?:他|她|它|其|该|該)|(?:彼女|彼|それ)[はがも]"
+)
+"""A sentence opening that stands for the previous sentence's subject."""
+SUBJECT_SHARE = 0.4
+"""How much the previous sentence's question words count for such a sentence."""
+
+
 @dataclass(frozen=True)
 class SentenceMatch:
     """How a sentence matches the question."""
@@ -159,16 +167,31 @@ def with_coreference(
     hits: Sequence[Hits],
     idf: dict[Term, float],
 ) -> list[SentenceMatch]:
-    """Credit "she"/"他" with the question names the paragraph last mentioned."""
+    """Credit "she"/"他" with the question names the paragraph last mentioned.
+
+    A sentence that opens with a subject pronoun ("It was designed by ...",
+    "彼女は ...") continues the previous sentence's subject: it is also
+    credited, at a discount, with the other question words of that sentence
+    (the lock system, not only names).
+    """
     result = list(matches)
     carried: list[Term] = []
     for index, sentence in enumerate(sentences):
-        if index and sentence.paragraph != sentences[index - 1].paragraph:
+        continues = index and sentence.paragraph == sentences[index - 1].paragraph
+        if not continues:
             carried = []
         present = [t for t in hits[index] if t.weight >= 1.5]
         missing = [t for t in carried if t not in present]
+        bonus = 0.0
         if missing and result[index].score > 0 and PRONOUN.search(sentence.text):
             bonus = sum(0.8 * t.weight * idf[t] for t in missing)
+        if continues and SUBJECT_PRONOUN.match(sentence.text):
+            bonus += sum(
+                SUBJECT_SHARE * strength * t.weight * idf[t]
+                for t, (strength, _) in hits[index - 1].items()
+                if t not in hits[index] and t not in missing
+            )
+        if bonus:
             result[index] = SentenceMatch(
                 result[index].score + bonus, result[index].spans
             )
