@@ -12,6 +12,11 @@ endpoint (stuff / map_reduce / refine, one chunk per sentence or two halves):
 171 of 270. The 15 wrong questions are strict xfails below, with what the
 reader answered; the patterns are a sentence holding two values of the asked
 type, a pronoun subject, and a paraphrased verb.
+
+Fixed afterwards by general changes, so no longer held out (4 of the 15): a
+"who" answer may be the person a next sentence calls "he" / "him"; "how
+often" asks for "every ... / twice a ..."; "how heavy / fast / tall / far"
+prefers that measure's units.
 """
 
 from __future__ import annotations
@@ -405,7 +410,6 @@ FAILURES: dict[str, str] = {
     "In what year did Marguerite Osei move to Lisbon?": (
         "answers 'in 1931': two years in the sentence, the first wins"
     ),
-    "Who did Marguerite Osei marry?": "answers 'Kumasi': 'She married him'",
     "What time does the museum close?": (
         "answers 'from 10 a.m.': 'close' is not linked to 'to 5 p.m.'"
     ),
@@ -415,22 +419,13 @@ FAILURES: dict[str, str] = {
     "Who scored Castleford's goal?": (
         "answers 'Striker Amir Haddad': 'through Leon Marsh' is not read as scoring"
     ),
-    "Who was named player of the match?": (
-        "answers the 'He was later named ...' sentence: the pronoun is not resolved"
-    ),
     "What was Brightwell Foods' net profit?": (
         "answers the revenue sentence: names outweigh 'net profit'"
-    ),
-    "How often should adults take a tablet?": (
-        "answers '500 mg': 'how often' does not ask for 'every eight hours'"
     ),
     "What is the maximum number of tablets that can be taken in a day?": (
         "answers the first sentence: 'in a day' vs 'in 24 hours'"
     ),
     "Who did Nora show the key to?": "answers 'the old': 'show ... to' vs 'took it to'",
-    "How heavy is the Corvex T7 tablet?": (
-        "answers '10.9': 'how heavy' does not prefer a weight ('478 grams')"
-    ),
     "トーマス・グレイは完成後どこに住みましたか？": (
         "answers '工事': '彼は' is not linked to トーマス・グレイ, '住み' vs '移り住んだ'"
     ),

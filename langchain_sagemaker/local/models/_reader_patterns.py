@@ -179,6 +179,32 @@ CURRENCY = re.compile(
     "|美元|欧元|英镑|日元|元|块|円|ドル|ユーロ|人民币"
 )
 
+UNIT_CLASSES: dict[str, re.Pattern[str]] = {
+    "weight": re.compile(
+        r"(?i)\b(?:(?:kilo|milli)?grams?|kg|g|mg|pounds?|lbs?|ounces?|oz|tonnes?"
+        r"|tons?)\b|公斤|千克|克|キロ(?:グラム)?|グラム|トン"
+    ),
+    "length": re.compile(
+        r"(?i)\b(?:(?:kilo|centi|milli)?met(?:re|er)s?|km|cm|mm|m|miles?|feet|foot"
+        r"|ft|inch(?:es)?|yards?)\b|公里|千米|米|厘米|メートル|キロ|センチ"
+    ),
+    "speed": re.compile(
+        r"(?i)\b(?:km/h|kph|mph|knots?|m/s)\b|\bper\s+(?:hour|second)\b|时速|時速"
+    ),
+    "temperature": re.compile(r"(?i)°|\bdegrees?\b|度"),
+}
+"""The units of each measured quantity (see ``_reader_question.MEASURES``)."""
+
+FREQUENCY_EN = re.compile(
+    r"(?i)\bevery\s+(?:(?:\d+|other|few|two|three|four|five|six|eight|ten|twelve"
+    r"|twenty|thirty)\s+)?(?:seconds?|minutes?|hours?|days?|nights?|weeks?|months?"
+    r"|years?|morning|evening|weekday|weekend)\b"
+    r"|\b(?:once|twice|\w+\s+times)\s+(?:a|an|per|each)\s+(?:second|minute|hour"
+    r"|day|night|week|month|year)\b|\b(?:hourly|daily|nightly|weekly|fortnightly"
+    r"|monthly|quarterly|yearly|annually)\b"
+)
+"""How often: "every eight hours", "twice a day", "weekly"."""
+
 AGE_SPAN = re.compile(r"(?i)[\s-]+years?[\s-]+old\b|^aged?\b|岁|歳")
 
 REASON_EN = re.compile(

@@ -100,6 +100,26 @@ COST_WORDS = re.compile(
     "|价格|价钱|多少钱|费用|花了|售价|成本|工资|收入|钱|票价|値段|料金|いくら|円"
 )
 
+MEASURE_QUESTION = re.compile(
+    r"(?i)\bhow\s+(heavy|fast|tall|high|far|deep|wide|often|hot|cold|warm)\b"
+    r"|\b(weigh)s?\b"
+)
+MEASURES = {
+    "heavy": "weight",
+    "weigh": "weight",
+    "fast": "speed",
+    "tall": "length",
+    "high": "length",
+    "far": "length",
+    "deep": "length",
+    "wide": "length",
+    "often": "frequency",
+    "hot": "temperature",
+    "cold": "temperature",
+    "warm": "temperature",
+}
+"""What a "how heavy / how often ..." question measures: the unit to prefer."""
+
 COUNT_QUESTION = re.compile(
     r"(?i)\bhow\s+(?:many|far|long|tall|high|big|large|heavy|deep|wide|fast|often"
     r"|old)\b|\bnumber\s+of\b"
@@ -192,6 +212,9 @@ def question_detail(kind: str, question: str) -> str:
     if kind == QUANTITY:
         if AGE_QUESTION.search(question):
             return "age"
+        measure = MEASURE_QUESTION.search(question)
+        if measure:
+            return MEASURES[measure.group(1).lower()]
         if PERCENT_QUESTION.search(question):
             return "percent"
         if COST_WORDS.search(question) and not COUNT_QUESTION.search(question):

@@ -223,6 +223,8 @@ def best_candidate(
     for index, (sentence, match) in enumerate(zip(sentences, matches, strict=True)):
         previous = previous_score(sentences, matches, index)
         base = match.score + 0.3 * previous
+        if kind == PERSON:
+            base += ANTECEDENT_SHARE * antecedent_score(sentences, matches, index)
         if base <= 0 and question.terms and not lenient:
             continue
         candidates = EXTRACTORS[kind](sentence, question)
@@ -242,6 +244,25 @@ def best_candidate(
             if best is None or score > best[0] + 1e-9:
                 best = (score, index, candidate)
     return None if best is None else (best[1], best[2])
+
+
+PERSON_PRONOUN = re.compile(r"(?i)\b(?:he|she|him|they|them)\b|彼女|彼|他|她")
+ANTECEDENT_SHARE = 0.8
+"""How much a "who" answer's sentence gains from the next sentence's score when
+that sentence speaks of the person by a pronoun ("Striker Amir Haddad scored
+twice. He was later named player of the match.")."""
+
+
+def antecedent_score(
+    sentences: Sequence[Sentence], matches: Sequence[SentenceMatch], index: int
+) -> float:
+    """The next sentence's score if it refers to a person by a pronoun only."""
+    if index + 1 >= len(sentences):
+        return 0.0
+    following = sentences[index + 1]
+    if not PERSON_PRONOUN.search(following.text):
+        return 0.0
+    return matches[index + 1].score
 
 
 def previous_score(

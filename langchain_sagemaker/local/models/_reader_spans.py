@@ -13,6 +13,7 @@ from langchain_sagemaker.local.models._reader_patterns import (
     CURRENCY,
     DURATION_CJK,
     DURATION_EN,
+    FREQUENCY_EN,
     QUANTITY_CJK,
     QUANTITY_EN,
     REASON_CJK,
@@ -20,6 +21,7 @@ from langchain_sagemaker.local.models._reader_patterns import (
     REASON_JA,
     TIME_CJK_PATTERNS,
     TIME_EN_PATTERNS,
+    UNIT_CLASSES,
 )
 from langchain_sagemaker.local.models._reader_question import (
     DURATION,
@@ -214,6 +216,10 @@ def quantity_candidates(sentence: Sentence, question: Question) -> list[Candidat
         found.extend(english_quantity(text, match, sentence, question))
     for match in QUANTITY_CJK.finditer(text):
         found.append(cjk_quantity(match, question))
+    if question.detail == "frequency":
+        found.extend(
+            Candidate(m.start(), m.end(), 1.5) for m in FREQUENCY_EN.finditer(text)
+        )
     return found + bare_cjk_numbers(text, found)
 
 
@@ -242,6 +248,7 @@ def english_quantity(
     if not SELF_CONTAINED_AMOUNT.search(value):
         end, noun_match = quantity_noun_end(sentence, match.end(), question)
     prior = amount_prior(text[match.start() : end], question)
+    prior += unit_prior(text[match.start() : end + 12], question)
     if question.detail == "age":
         aged = AGE_SPAN.search(text[match.end() : match.end() + 12])
         prior += 0.6 if aged else 0.0
@@ -253,6 +260,18 @@ def english_quantity(
     if not any(ch.isdigit() for ch in value):
         prior -= 0.2
     return [Candidate(match.start(), end, prior)]
+
+
+def unit_prior(span: str, question: Question) -> float:
+    """Prefer the unit a measure question asks for ("how heavy": grams)."""
+    wanted = UNIT_CLASSES.get(question.detail)
+    if wanted is None:
+        return 0.0
+    if wanted.search(span):
+        return 1.0
+    if any(units.search(span) for units in UNIT_CLASSES.values()):
+        return -0.5
+    return -0.2
 
 
 def amount_prior(span: str, question: Question) -> float:
