@@ -177,7 +177,12 @@ def with_coreference(
     result = list(matches)
     carried: list[Term] = []
     for index, sentence in enumerate(sentences):
-        continues = index and sentence.paragraph == sentences[index - 1].paragraph
+        # A paragraph that opens with "She ..." continues the one before: a
+        # document split into one chunk per sentence is still one story.
+        continues = index > 0 and (
+            sentence.paragraph == sentences[index - 1].paragraph
+            or bool(SUBJECT_PRONOUN.match(sentence.text))
+        )
         if not continues:
             carried = []
         present = [t for t in hits[index] if t.weight >= 1.5]

@@ -70,7 +70,8 @@ FALLBACK_KINDS: dict[str, tuple[str, ...]] = {
 
 
 CLAUSE_BREAK = re.compile(
-    r"[;；]|,\s*(?:and|but|whereas)\b|,\s*(?:while|whilst)\b(?!\s+\w+ing\b)|，而|、而"
+    r"[;；]|,\s*(?:and|but|whereas)\b|,\s*(?:while|whilst)\b(?!\s+\w+ing\b)"
+    r"|\s(?:and|but)\s+(?:then\s+|later\s+)?(?=[a-z]+ed\b)|，而|、而"
 )
 """Where one clause ends and another begins: a span across it answers less.
 ("..., while a battery costs €79" is one; "..., while living in Lisbon" is not.)"""
@@ -107,16 +108,23 @@ def clause_support(
 
     0 in a one-clause sentence; in "a second battery is €79, and a carrying
     case costs €35", "€79" keeps "second battery" and "€35" only "costs".
+    Clauses break at ";", ", and", ", but", ", while" (not "while living")
+    and before a second predicate ("born in 1931 and moved to ...").
     """
     text = sentence.text
     breaks = [m.start() for m in CLAUSE_BREAK.finditer(text)]
     total = sum(t.weight for t in question.terms)
     if not breaks or not total:
         return 0.0
+    # Names say whom the sentence is about, which its clauses share ("Osei was
+    # born in 1931 and moved to Lisbon in 1946"); the other words say which
+    # fact is asked for.
     bounds = [0, *breaks, len(text)]
     index = next(i for i in range(len(bounds) - 1) if candidate.start < bounds[i + 1])
     low, high = bounds[index], bounds[index + 1]
-    found = term_hits(question, sentence)
+    found = {
+        t: hit for t, hit in term_hits(question, sentence).items() if t.weight < 1.5
+    }
     whole = sum(strength * term.weight for term, (strength, _) in found.items())
     own = sum(
         strength * term.weight
