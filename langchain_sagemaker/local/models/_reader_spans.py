@@ -121,7 +121,8 @@ def duration_candidates(sentence: Sentence, question: Question) -> list[Candidat
         )
     for match in DURATION_CJK.finditer(text):
         value = match.group()
-        if CJK_YEAR_LIKE.match(value) or text[max(0, match.start() - 1)] == "月":
+        # "5月3日" is a date and "10時15分" / "8点30分" a time of day
+        if CJK_YEAR_LIKE.match(value) or text[max(0, match.start() - 1)] in "月時点":
             continue
         found.append(Candidate(match.start(), match.end(), 0.3))
     return found
