@@ -77,6 +77,11 @@ DRONE = (
     "is €79, and a carrying case costs €35. Owners can fly it up to 8 kilometres "
     "away on one charge."
 )
+LIBRARY = (
+    "The Eastgate Library is open from 9 a.m. until 8 p.m. on weekdays. Its "
+    "reading room closes an hour earlier. Members may borrow up to twelve books "
+    "and must return them every three weeks."
+)
 BOILING = (
     "Water boils at 100 degrees Celsius at sea level. At higher altitudes, the "
     "boiling point is lower because air pressure decreases. On Mount Everest, "
@@ -245,6 +250,10 @@ CASES: list[tuple[str, str, str, str]] = [
     (T_QA, DRONE, "How much is the carrying case?", "€35"),
     (T_CTX, DRONE, "How far can the Heron V3 fly on one charge?", "8 kilometres"),
     (T_USE, DRONE, "How many frames per second does the camera record?", "60 frames"),
+    # a range's end for "close", its start for "open"; "how often": "every ..."
+    (T_USE, LIBRARY, "When does the Eastgate Library open on weekdays?", "9 a.m."),
+    (T_QA, LIBRARY, "What time does the library close on weekdays?", "8 p.m."),
+    (T_CTX, LIBRARY, "How often must members return their books?", "every three weeks"),
     # science
     (
         T_BARE,

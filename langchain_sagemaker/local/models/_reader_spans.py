@@ -145,7 +145,41 @@ def time_candidates(sentence: Sentence, question: Question) -> list[Candidate]:
             Candidate(m.start(), m.end(), time_prior(label, question), label)
             for m in pattern.finditer(text)
         )
-    return merge_adjacent(text, drop_nested(found))
+    return range_ends(text, merge_adjacent(text, drop_nested(found)), question)
+
+
+RANGE_START = re.compile(r"(?i)\b(?:from|between)\s*$")
+RANGE_END = re.compile(r"(?i)(?:\b(?:to|until|till|and)\s*|[-–—]\s*)$")
+END_QUESTION = re.compile(
+    r"(?i)\b(?:close[sd]?|closing|end(?:s|ed)?|finish(?:es|ed)?|stop(?:s|ped)?"
+    r"|last\s+until)\b|几点关门|几点结束|閉まり|終わり|終了"
+)
+START_QUESTION = re.compile(
+    r"(?i)\b(?:opens?|opening|start(?:s|ed)?|begin[s]?|began)\b|几点开门|开始|開き|始まり|開始"
+)
+
+
+def range_ends(
+    text: str, candidates: list[Candidate], question: Question
+) -> list[Candidate]:
+    """In "from 10 a.m. to 5 p.m.", "close" asks for the end, "open" the start."""
+    ends = END_QUESTION.search(question.text) is not None
+    starts = START_QUESTION.search(question.text) is not None
+    if ends == starts:
+        return candidates
+    result = list(candidates)
+    for index in range(len(result) - 1):
+        first, second = result[index], result[index + 1]
+        opening = RANGE_START.search(text[max(0, first.start - 10) : first.start + 5])
+        joined = RANGE_END.search(text[first.end : second.start])
+        if not (opening or text[first.start : first.end].lower().startswith("from")):
+            continue
+        if joined is None or len(text[first.end : second.start]) > 8:
+            continue
+        better, worse = (second, first) if ends else (first, second)
+        result[result.index(better)] = better._replace(prior=better.prior + 1.0)
+        result[result.index(worse)] = worse._replace(prior=worse.prior - 0.5)
+    return result
 
 
 def relative_to_question(sentence: Sentence, offset: int, question: Question) -> bool:
