@@ -409,10 +409,42 @@ def select(
             spread=spread(candidate, sentence, question),
         )
     if question.kind == REASON:
+        near = nearby_reason(sentences, best, question)
+        if near is not None:
+            index, candidate = near
+            sentence = sentences[index]
+            return Selection(
+                sentence.text[candidate.start : candidate.end].strip(" ,，、"),
+                sentence.text,
+                matches[best].coverage,
+                REASON,
+            )
         text = reason_answer(sentences, matches, best)
     else:
         text = sentences[best].text
     return Selection(text, text, matches[best].coverage)
+
+
+def nearby_reason(
+    sentences: Sequence[Sentence], best: int, question: Question
+) -> tuple[int, Candidate] | None:
+    """A "because ..." in the next few sentences after the best match.
+
+    "The repairs cost $2.4 million ... She said the work had overrun because of
+    a shortage of steel beams": the story goes on, in words the question does
+    not use, to give its reason.
+    """
+    for index in range(best + 1, min(len(sentences), best + 4)):
+        text = sentences[index].text
+        if has_kana(text) and not UNAMBIGUOUS_REASON_JA.search(text):
+            continue  # "12番線から" is "from", not "because"
+        found = reason_candidates(sentences[index], question)
+        if found:
+            return index, found[0]
+    return None
+
+
+UNAMBIGUOUS_REASON_JA = re.compile("ため|ので")
 
 
 def fallback(question: str) -> str:
