@@ -91,6 +91,11 @@ TITLE_ABBREVIATIONS = wordset("st mt ft dr mr mrs ms jr sr prof gen capt")
 
 CALENDAR_WORD = re.compile(f"{MONTHS}|{WEEKDAYS}")
 
+NAMING_BEFORE = re.compile(
+    r"(?i)\b(?:called|named|nicknamed|dubbed|known\s+as)\s+(?:the\s+)?$"
+)
+"""Right before a name that something or someone was given."""
+
 PLACE_BEFORE = re.compile(r"(?i)\b(?:in|at|from|to|near|into)\s+(?:the\s+)?$")
 
 POSSESSIVES = "的の"
@@ -305,6 +310,8 @@ def person_candidates(sentence: Sentence, question: Question) -> list[Candidate]
         prior = 0.5
         if PLACE_BEFORE.search(before):
             prior -= 0.8
+        if NAMING_BEFORE.search(text[max(0, start - 16) : start]):
+            prior += 1.0  # "a vehicle called Aurora": the name it was given
         following = runs[number + 1][0] if number + 1 < len(runs) else None
         gap = text[end:following] if following is not None else ""
         if MODIFIER_GAP.fullmatch(gap) and not STOPWORDS.intersection(gap.split()):
