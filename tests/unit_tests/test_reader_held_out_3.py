@@ -7,13 +7,14 @@ tests. Each question is asked with every template of its language.
 First evaluation: 23 of 40 cases (one template each, round-robin) right. A
 ChatML template (question alone in the user turn, closed by ``<|im_end|>``)
 failed every question: the turn markers hid the question. Recognising chat turn
-markers (ChatML, Llama 3, Gemma) fixed that: 28 of 40. Seven more were fixed
+markers (ChatML, Llama 3, Gemma) fixed that: 28 of 40. Eight more were fixed
 afterwards by general changes, so they are no longer held out: digits glued to
 letters ("X2") are not numbers, a price question takes money first, a span's
 own clause counts, a few common synonyms ("started" / "founded", "CEO" / "chief
 executive"), a person's role right before the name, and a sentence opening with
 a subject pronoun ("彼女は") sharing the previous sentence's question words, and a
-name right after "called" / "named". The questions still wrong under some
+name right after "called" / "named"; a purpose ("designed ... to carry timber") for
+a "why" with no "because". The questions still wrong under some
 template are strict xfails, with the reason.
 """
 
@@ -283,10 +284,6 @@ FAILURES: dict[str, str] = {
     "Who coaches the Riverton Hawks?": (
         "answers 'Carlow Stags': 'coaches' does not match the title 'Coach'; the "
         "sentence naming the Riverton Hawks offers the other team"
-    ),
-    "Why was the lock system built?": (
-        "answers the first sentence: the purpose ('to carry timber') is in the "
-        "next sentence, whose 'It' is not resolved to the lock system"
     ),
     "面包店现在有几家分店？": (
         "answers '一家': '一家面包店' is a count in the sentence matching "

@@ -212,6 +212,14 @@ REASON_EN = re.compile(
     r"|since|so\s+that|in\s+order\s+to)\b"
 )
 
+PURPOSE_EN = re.compile(
+    r"(?i)\b(?:built|designed|made|created|developed|used|intended|meant|set\s+up"
+    r"|founded|opened|launched)\b[^.;]{0,60}?\b(to\s+(?-i:[a-z]{3,}))\b"
+    r"|\b((?:helps?|allows?|enables?|lets?)\s+(?-i:[a-z]+\s+)?(?:to\s+)?(?-i:[a-z]{3,}))\b"
+)
+"""A purpose, when no "because" gives a reason: "was designed ... to carry
+timber", "the ability helps them find their way"."""
+
 REASON_CJK = re.compile("因为|因為|由于|由於")
 
 REASON_JA = re.compile("ため|ので|から")

@@ -14,6 +14,7 @@ from langchain_sagemaker.local.models._reader_patterns import (
     DURATION_CJK,
     DURATION_EN,
     FREQUENCY_EN,
+    PURPOSE_EN,
     QUANTITY_CJK,
     QUANTITY_EN,
     REASON_CJK,
@@ -422,6 +423,9 @@ def reason_candidates(sentence: Sentence, question: Question) -> list[Candidate]
             text.rfind("、", 0, match.start()), text.rfind("，", 0, match.start())
         )
         return [Candidate(start + 1, match.end(), 1.0)]
+    for match in PURPOSE_EN.finditer(text):
+        start = match.start(1) if match.group(1) else match.start(2)
+        return [Candidate(start, len(text.rstrip(" .。!！?？")), 0.6)]
     return []
 
 
