@@ -7,14 +7,15 @@ tests. Each question is asked with every template of its language.
 First evaluation: 23 of 40 cases (one template each, round-robin) right. A
 ChatML template (question alone in the user turn, closed by ``<|im_end|>``)
 failed every question: the turn markers hid the question. Recognising chat turn
-markers (ChatML, Llama 3, Gemma) fixed that: 28 of 40. Eight more were fixed
+markers (ChatML, Llama 3, Gemma) fixed that: 28 of 40. Nine more were fixed
 afterwards by general changes, so they are no longer held out: digits glued to
 letters ("X2") are not numbers, a price question takes money first, a span's
 own clause counts, a few common synonyms ("started" / "founded", "CEO" / "chief
 executive"), a person's role right before the name, and a sentence opening with
 a subject pronoun ("彼女は") sharing the previous sentence's question words, and a
 name right after "called" / "named"; a purpose ("designed ... to carry timber") for
-a "why" with no "because". The questions still wrong under some
+a "why" with no "because"; a relative clause's words count half when the main
+clause has its own verb ("Who led the team that identified ..."). The questions still wrong under some
 template are strict xfails, with the reason.
 """
 
@@ -276,11 +277,6 @@ JA_TEMPLATES = [
 TEMPLATES = {"en": EN_TEMPLATES, "zh": ZH_TEMPLATES, "ja": JA_TEMPLATES}
 
 FAILURES: dict[str, str] = {
-    "Who led the team that identified the new octopus species?": (
-        "answers 'University of Nordvik': the first sentence shares 'identified', "
-        "'new', 'species' and offers that name; 'led by ... Ingrid Halvorsen' is "
-        "in the last sentence"
-    ),
     "Who coaches the Riverton Hawks?": (
         "answers 'Carlow Stags': 'coaches' does not match the title 'Coach'; the "
         "sentence naming the Riverton Hawks offers the other team"

@@ -240,16 +240,35 @@ def looks_like_verb(word: str) -> bool:
     return word.endswith("ed") or (word in IRREGULAR and word not in PLURAL_NOUNS)
 
 
+RELATIVE_WORDS = frozenset({"that", "which", "who", "whom", "whose"})
+RELATIVE_SHARE = 0.5
+"""The weight of a relative clause's words when the main clause has its own
+verb: in "Who led the team that identified the species?", "led the team" is
+what is asked."""
+
+
 def latin_terms(question: str) -> list[Term]:
     terms: list[Term] = []
-    for position, word in enumerate(split_words(question)):
+    words = split_words(question)
+    relative = next(
+        (
+            i
+            for i, w in enumerate(words)
+            if i > 1
+            and w.text.lower() in RELATIVE_WORDS
+            and any(looks_like_verb(v.text.lower()) for v in words[:i])
+        ),
+        len(words),
+    )
+    for position, word in enumerate(words):
         lower = word.text.lower()
         if lower in STOPWORDS or lower in {"did", "does", "do"}:
             continue
         is_name = word.text[0].isupper() and (
             position > 0 or lower not in SENTENCE_STARTERS
         )
-        terms.append(Term(word.stem, 1.6 if is_name else 1.0, cjk=False))
+        weight = 1.6 if is_name else (RELATIVE_SHARE if position > relative else 1.0)
+        terms.append(Term(word.stem, weight, cjk=False))
     return terms
 
 
