@@ -12,6 +12,7 @@ from langchain_sagemaker.local.models._reader_text import (
     SENTENCE_STARTERS,
     STOPWORDS,
     TIME_UNITS_EN,
+    Word,
     has_cjk,
     split_words,
     stem_word,
@@ -260,6 +261,7 @@ def latin_terms(question: str) -> list[Term]:
         ),
         len(words),
     )
+    verb = main_verb(words)
     for position, word in enumerate(words):
         lower = word.text.lower()
         if lower in STOPWORDS or lower in {"did", "does", "do"}:
@@ -268,8 +270,27 @@ def latin_terms(question: str) -> list[Term]:
             position > 0 or lower not in SENTENCE_STARTERS
         )
         weight = 1.6 if is_name else (RELATIVE_SHARE if position > relative else 1.0)
+        if position == verb:
+            weight = MAIN_VERB_WEIGHT
         terms.append(Term(word.stem, weight, cjk=False))
     return terms
+
+
+MAIN_VERB_WEIGHT = 1.4
+"""The weight of the verb that closes a "does / did ... <verb>?" question: the
+relation asked about ("What does the submarine cable *carry*?"), which a
+following sentence may state of "it"."""
+
+
+def main_verb(words: Sequence[Word]) -> int:
+    """The position of the verb that ends a "do/does/did" question, else -1."""
+    lowers = [w.text.lower() for w in words]
+    if len(words) < 3 or not {"do", "does", "did"} & set(lowers[:3]):
+        return -1
+    last = lowers[-1]
+    if last in STOPWORDS or words[-1].text[0].isupper():
+        return -1
+    return len(words) - 1
 
 
 def cjk_terms(question: str) -> list[Term]:
