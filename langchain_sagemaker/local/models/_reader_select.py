@@ -400,9 +400,9 @@ def select(
     if found is not None:
         index, candidate, kind = found
         sentence = sentences[index]
-        return Selection(
-            sentence.text[candidate.start : candidate.end].strip(" ,，、"),
-            sentence.text,
+        return span_selection(
+            sentence,
+            candidate,
             matches[index].coverage,
             kind,
             primary=kind == question.kind,
@@ -412,17 +412,33 @@ def select(
         near = nearby_reason(sentences, best, question)
         if near is not None:
             index, candidate = near
-            sentence = sentences[index]
-            return Selection(
-                sentence.text[candidate.start : candidate.end].strip(" ,，、"),
-                sentence.text,
-                matches[best].coverage,
-                REASON,
+            return span_selection(
+                sentences[index], candidate, matches[best].coverage, REASON
             )
         text = reason_answer(sentences, matches, best)
     else:
         text = sentences[best].text
     return Selection(text, text, matches[best].coverage)
+
+
+def span_selection(
+    sentence: Sentence,
+    candidate: Candidate,
+    coverage: float,
+    kind: str,
+    *,
+    primary: bool = False,
+    spread: float = 0.0,
+) -> Selection:
+    """The answer made of one candidate span of ``sentence``."""
+    return Selection(
+        sentence.text[candidate.start : candidate.end].strip(" ,，、"),
+        sentence.text,
+        coverage,
+        kind,
+        primary=primary,
+        spread=spread,
+    )
 
 
 def nearby_reason(
