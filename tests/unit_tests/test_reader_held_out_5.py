@@ -1,4 +1,4 @@
-"""Held-out set 5 for the reader: written blind, evaluated once, not tuned on.
+"""Held-out set 5 for the reader: written blind, evaluated once, then partly fixed.
 
 A helper wrote these 15 documents (11 English, 2 Chinese, 2 Japanese), 50
 questions and 9 prompt templates without reading the reader's code, its tests
@@ -9,6 +9,11 @@ through ``load_qa_chain`` on the local endpoint (stuff / map_reduce / refine,
 one chunk per sentence or two halves) 233 of 300. (Held-out set 4, evaluated
 the same way before those changes: 120 of 189 prompts, 171 of 270 chains.)
 The 13 wrong questions are strict xfails below, with what the reader answered.
+
+Fixed afterwards by general changes, so no longer held out (5 of the 13): a
+number that only repeats the question ("Gliese 4071") is no answer; "14 March"
+is a date, not an amount; "two hours and 41 minutes" is one duration; "until"
+asks for a range's end; a Japanese name before its honorific ("佐藤健太選手").
 """
 
 from __future__ import annotations
@@ -367,16 +372,7 @@ FAILURES: dict[str, str] = {
     "What is the maximum amount of Corvalex allowed in 24 hours?": (
         "answers the missed-dose sentence"
     ),
-    "Until what date will the reptile house stay shut?": (
-        "answers 'from 3 February', the start of the range"
-    ),
-    "How old was Ellison when she died?": "answers '14 March', a date",
-    "How long did the match last?": "answers 'two hours'",
-    "How far from Earth is the star Gliese 4071?": (
-        "answers '4071 b': the number of a name is taken as the distance"
-    ),
     "水はどれくらい入れますか？": "answers '20分', a duration",
-    "レースで優勝したのは誰ですか？": "answers '4時間12分', a duration",
     "じゃがいもはいくつ使いますか？": "answers 'I don't know'",
     "2位になったのは誰ですか？": "answers '優勝者'",
 }

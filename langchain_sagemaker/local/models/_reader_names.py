@@ -91,6 +91,13 @@ TITLE_ABBREVIATIONS = wordset("st mt ft dr mr mrs ms jr sr prof gen capt")
 
 CALENDAR_WORD = re.compile(f"{MONTHS}|{WEEKDAYS}")
 
+CJK_TITLED_NAME = re.compile(
+    "((?:(?![的了在和与是由于从被])[\u4e00-\u9fff]){2,4}?)"
+    "(?:選手|さん|氏|先生|監督|社長|教授|博士|女士)"
+)
+"""A name before its honorific ("佐藤健太選手", "王先生"); Chinese titles such as
+"老师" come before the name instead."""
+
 NAMING_BEFORE = re.compile(
     r"(?i)\b(?:called|named|nicknamed|dubbed|known\s+as)\s+(?:the\s+)?$"
 )
@@ -324,7 +331,16 @@ def person_candidates(sentence: Sentence, question: Question) -> list[Candidate]
         found.append(Candidate(start, end, prior))
     found = resolve_appositions(text, found, role_candidates(sentence, question))
     if question.cjk:
-        found.extend(gap_fill(text, question))
+        found.extend(
+            Candidate(m.start(), m.end(), 1.0) for m in CJK_TITLED_NAME.finditer(text)
+        )
+        # a slot between the question's words may hold "4時間12分": not a name
+        found.extend(
+            c
+            if not re.search(r"[0-9０-９]", text[c.start : c.end])
+            else c._replace(prior=c.prior - 2.0)
+            for c in gap_fill(text, question)
+        )
     return found
 
 

@@ -186,7 +186,8 @@ UNIT_CLASSES: dict[str, re.Pattern[str]] = {
     ),
     "length": re.compile(
         r"(?i)\b(?:(?:kilo|centi|milli)?met(?:re|er)s?|km|cm|mm|m|miles?|feet|foot"
-        r"|ft|inch(?:es)?|yards?)\b|公里|千米|米|厘米|メートル|キロ|センチ"
+        r"|ft|inch(?:es)?|yards?|light[-\s]years?|parsecs?|astronomical\s+units?)\b"
+        r"|公里|千米|米|厘米|光年|メートル|キロ|センチ"
     ),
     "speed": re.compile(
         r"(?i)\b(?:km/h|kph|mph|knots?|m/s)\b|\bper\s+(?:hour|second)\b|时速|時速"

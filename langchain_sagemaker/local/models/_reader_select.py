@@ -203,9 +203,15 @@ def nearest_content(
 
 
 def overlaps_question(text: str, question: Question) -> bool:
+    """Whether a span only repeats the question ("Gliese 4071" is not a distance)."""
     lowered = question.text.lower()
-    value = text.strip().lower()
+    value = text.strip(" ,.;:，、").lower()
     if value in lowered:
+        return True
+    numbers = re.findall(r"\d[\d,.]*\d|\d", value)
+    if numbers and all(
+        re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d])", lowered) for n in numbers
+    ):
         return True
     words = [w for w in split_words(text) if w.text.lower() not in STOPWORDS]
     question_stems = {t.key for t in question.terms if not t.cjk}

@@ -48,6 +48,9 @@ TIME_PREPOSITION = re.compile(
     r"(?i)\b(?:in|on|at|since|by|until|till|during|from|before|after|around|circa)\s+$"
 )
 
+DAY_OF_MONTH = re.compile(rf"(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{MONTHS})\b")
+MONTH_BEFORE = re.compile(rf"\b(?:{MONTHS})\.?\s+$")
+
 DURATION_PREPOSITION = re.compile(r"(?i)\b(?:for|over|during|within)\s+$")
 
 NUMBER_WORD = re.compile(rf"\d[\d,.]*|{EN_NUMBER_WORDS}")
@@ -126,7 +129,23 @@ def duration_candidates(sentence: Sentence, question: Question) -> list[Candidat
         if CJK_YEAR_LIKE.match(value) or text[max(0, match.start() - 1)] in "月時点":
             continue
         found.append(Candidate(match.start(), match.end(), 0.3))
-    return found
+    return joined_durations(text, found)
+
+
+DURATION_JOIN = re.compile(r"^\s*(?:,\s*)?and\s+$|^\s*,\s*$")
+"""Between the parts of one duration: "two hours and 41 minutes"."""
+
+
+def joined_durations(text: str, found: list[Candidate]) -> list[Candidate]:
+    """Join "two hours" + "and 41 minutes" into one duration."""
+    joined: list[Candidate] = []
+    for candidate in sorted(found):
+        if joined and DURATION_JOIN.match(text[joined[-1].end : candidate.start]):
+            last = joined[-1]
+            joined[-1] = last._replace(end=candidate.end)
+        else:
+            joined.append(candidate)
+    return joined
 
 
 def time_candidates(sentence: Sentence, question: Question) -> list[Candidate]:
@@ -153,7 +172,7 @@ RANGE_START = re.compile(r"(?i)\b(?:from|between)\s*$")
 RANGE_END = re.compile(r"(?i)(?:\b(?:to|until|till|and)\s*|[-–—]\s*)$")
 END_QUESTION = re.compile(
     r"(?i)\b(?:close[sd]?|closing|end(?:s|ed)?|finish(?:es|ed)?|stop(?:s|ped)?"
-    r"|last\s+until)\b|几点关门|几点结束|閉まり|終わり|終了"
+    r"|until|till|reopen(?:s|ed)?)\b|几点关门|几点结束|到什么时候|閉まり|終わり|終了|まで"
 )
 START_QUESTION = re.compile(
     r"(?i)\b(?:opens?|opening|start(?:s|ed)?|begin[s]?|began)\b|几点开门|开始|開き|始まり|開始"
@@ -280,6 +299,10 @@ def english_quantity(
     value = match.group().strip()
     if not value or value.lower() in {"a", "an"} or is_year_number(text, match):
         return []
+    if DAY_OF_MONTH.match(text, match.end()) or MONTH_BEFORE.search(
+        text, 0, match.start()
+    ):
+        return []  # "14 March", "March 14": a date, not an amount
     end, noun_match = match.end(), False
     if not SELF_CONTAINED_AMOUNT.search(value):
         end, noun_match = quantity_noun_end(sentence, match.end(), question)
