@@ -98,6 +98,15 @@ CJK_TITLED_NAME = re.compile(
 """A name before its honorific ("佐藤健太選手", "王先生"); Chinese titles such as
 "老师" come before the name instead."""
 
+NOT_A_PERSON = re.compile(
+    r"\b(?:Open|Cup|Championships?|Festival|Prize|Awards?|Games|Marathon|League"
+    r"|University|College|School|Institute|Museum|Library|Company|Corp|Inc|Ltd"
+    r"|Council|Club|Hotel|Bridge|Street|Road|Avenue|Park|River|Lake|Mountains?"
+    r"|Station|Airport|Hospital|Observatory|Press|Bank|Group|Holdings|Systems"
+    r"|Ridge|Island|Bay|Square)\b"
+)
+"""Words that make a capitalized name an event, a place or an organisation."""
+
 NAMING_BEFORE = re.compile(
     r"(?i)\b(?:called|named|nicknamed|dubbed|known\s+as)\s+(?:the\s+)?$"
 )
@@ -317,6 +326,8 @@ def person_candidates(sentence: Sentence, question: Question) -> list[Candidate]
         prior = 0.5
         if PLACE_BEFORE.search(before):
             prior -= 0.8
+        if NOT_A_PERSON.search(text[start:end]):
+            prior -= 0.8  # "Valdora Open", "University of Nordvik", "Harwick Street"
         if NAMING_BEFORE.search(text[max(0, start - 16) : start]):
             prior += 1.0  # "a vehicle called Aurora": the name it was given
         following = runs[number + 1][0] if number + 1 < len(runs) else None

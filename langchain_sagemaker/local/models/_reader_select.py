@@ -218,6 +218,12 @@ def overlaps_question(text: str, question: Question) -> bool:
     return bool(words) and all(w.stem in question_stems for w in words)
 
 
+def shares_a_name(text: str, question: Question) -> bool:
+    """Whether a span holds one of the names the question asks about."""
+    names = {t.key for t in question.terms if t.weight >= 1.5 and not t.cjk}
+    return any(w.stem in names for w in split_words(text) if w.text[:1].isupper())
+
+
 def best_candidate(
     kind: str,
     sentences: Sequence[Sentence],
@@ -255,6 +261,8 @@ def best_candidate(
             )
             if overlaps_question(value, question):
                 score -= 3.0
+            elif kind == PERSON and shares_a_name(value, question):
+                score -= 1.5  # "Whom did Ferraro defeat?": not "Lucia Ferraro"
             if best is None or score > best[0] + 1e-9:
                 best = (score, index, candidate)
     return None if best is None else (best[1], best[2])
