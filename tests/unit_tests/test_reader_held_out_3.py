@@ -24,6 +24,7 @@ from __future__ import annotations
 import pytest
 
 from langchain_sagemaker.local.models.reader import answer
+from tests.unit_tests._held_out import held_out_params
 
 DOCS: dict[str, tuple[str, str]] = {}  # key -> (lang, text)
 
@@ -292,19 +293,12 @@ FAILURES: dict[str, str] = {
 }
 
 
-def _params() -> list[object]:
-    params: list[object] = []
-    for key, questions in QUESTIONS.items():
-        for question, expected in questions:
-            reason = FAILURES.get(question)
-            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-            params.append(
-                pytest.param(key, question, expected, id=question[:40], marks=marks)
-            )
-    return params
-
-
-@pytest.mark.parametrize(("doc", "question", "expected"), _params())
+@pytest.mark.parametrize(
+    ("doc", "question", "expected"),
+    held_out_params(
+        ((key, q, e) for key, qs in QUESTIONS.items() for q, e in qs), FAILURES
+    ),
+)
 def test_held_out_3(doc: str, question: str, expected: str) -> None:
     lang, text = DOCS[doc]
     answers = [

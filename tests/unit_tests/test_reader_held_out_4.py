@@ -28,6 +28,7 @@ from __future__ import annotations
 import pytest
 
 from langchain_sagemaker.local.models.reader import answer
+from tests.unit_tests._held_out import held_out_params
 
 SENTENCES: dict[str, tuple[str, list[str]]] = {
     # local news item
@@ -428,18 +429,10 @@ def matches(expected: str, answer: str) -> bool:
     return expected.casefold() in (answer or "").casefold()
 
 
-def _params() -> list[object]:
-    params: list[object] = []
-    for doc, question, expected, _tags in QUESTIONS:
-        reason = FAILURES.get(question)
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-        params.append(
-            pytest.param(doc, question, expected, id=question[:40], marks=marks)
-        )
-    return params
-
-
-@pytest.mark.parametrize(("doc", "question", "expected"), _params())
+@pytest.mark.parametrize(
+    ("doc", "question", "expected"),
+    held_out_params(((d, q, e) for d, q, e, _tags in QUESTIONS), FAILURES),
+)
 def test_held_out_4(doc: str, question: str, expected: str) -> None:
     answers = [
         answer(fill(template, DOCUMENTS[doc], question))

@@ -25,6 +25,7 @@ import unicodedata
 import pytest
 
 from langchain_sagemaker.local.models.reader import answer
+from tests.unit_tests._held_out import held_out_params
 
 _RAW_DOCUMENTS = [
     # ------------------------------------------------------------------ English
@@ -378,18 +379,10 @@ FAILURES: dict[str, str] = {
 }
 
 
-def _params() -> list[object]:
-    params: list[object] = []
-    for doc_id, _lang, _text, question, expected in QUESTIONS:
-        reason = FAILURES.get(question)
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-        params.append(
-            pytest.param(doc_id, question, expected, id=question[:40], marks=marks)
-        )
-    return params
-
-
-@pytest.mark.parametrize(("doc_id", "question", "expected"), _params())
+@pytest.mark.parametrize(
+    ("doc_id", "question", "expected"),
+    held_out_params(((d, q, e) for d, _lang, _text, q, e in QUESTIONS), FAILURES),
+)
 def test_held_out_5(doc_id: str, question: str, expected: str) -> None:
     document = next(d for d in DOCUMENTS if d["id"] == doc_id)
     answers = [

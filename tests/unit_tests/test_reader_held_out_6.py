@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from langchain_sagemaker.local.models.reader import answer
+from tests.unit_tests._held_out import held_out_params
 
 _DOCS: list[dict[str, Any]] = [
     {
@@ -381,18 +382,9 @@ FAILURES: dict[str, str] = {
 }
 
 
-def _params() -> list[object]:
-    params: list[object] = []
-    for doc_id, question, expected in QUESTIONS:
-        reason = FAILURES.get(question)
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-        params.append(
-            pytest.param(doc_id, question, expected, id=question[:40], marks=marks)
-        )
-    return params
-
-
-@pytest.mark.parametrize(("doc_id", "question", "expected"), _params())
+@pytest.mark.parametrize(
+    ("doc_id", "question", "expected"), held_out_params(QUESTIONS, FAILURES)
+)
 def test_held_out_6(doc_id: str, question: str, expected: str) -> None:
     document = DOCS[doc_id]
     answers = [
