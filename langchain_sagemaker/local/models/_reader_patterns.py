@@ -225,6 +225,9 @@ REASON_CJK = re.compile("因为|因為|由于|由於")
 
 REASON_JA = re.compile("ため|ので|から")
 
+UNAMBIGUOUS_REASON_JA = re.compile("ため|ので")
+"""The Japanese reason markers that are never "from" ("から" is both)."""
+
 CONSEQUENCE_START = re.compile(
     r"(?i)^(?:so|therefore|thus|hence|consequently|as\s+a\s+result|that\s+is\s+why"
     r"|this\s+is\s+why)\b|^(?:因此|所以|因而|于是|そのため|だから|それで)"

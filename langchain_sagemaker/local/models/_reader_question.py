@@ -121,6 +121,24 @@ MEASURES = {
 }
 """What a "how heavy / how often ..." question measures: the unit to prefer."""
 
+END_QUESTION = re.compile(
+    r"(?i)\b(?:close[sd]?|closing|end(?:s|ed)?|finish(?:es|ed)?|stop(?:s|ped)?"
+    r"|until|till|reopen(?:s|ed)?)\b|几点关门|几点结束|到什么时候|閉まり|終わり|終了|まで"
+)
+START_QUESTION = re.compile(
+    r"(?i)\b(?:opens?|opening|start(?:s|ed)?|begin[s]?|began)\b|几点开门|开始|開き|始まり|開始"
+)
+
+
+def range_part(question: str) -> str:
+    """Which end of a time range the question asks for, if only one."""
+    ends = END_QUESTION.search(question) is not None
+    starts = START_QUESTION.search(question) is not None
+    if ends == starts:
+        return ""
+    return "end" if ends else "start"
+
+
 COUNT_QUESTION = re.compile(
     r"(?i)\bhow\s+(?:many|far|long|tall|high|big|large|heavy|deep|wide|fast|often"
     r"|old)\b|\bnumber\s+of\b"
@@ -177,6 +195,9 @@ class Question:
     cjk: bool
     wh_left: str
     wh_right: str
+    range_part: str = ""
+    """"end" for "when does it close / until when", "start" for "when does it
+    open": which end of a "from X to Y" range answers."""
 
 
 def classify(question: str) -> tuple[str, re.Match[str] | None]:
@@ -340,4 +361,5 @@ def analyze(question: str) -> Question:
         cjk=cjk,
         wh_left=left.strip(),
         wh_right=right.strip(" ？?。.!！"),
+        range_part=range_part(question),
     )

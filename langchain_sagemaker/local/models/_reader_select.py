@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from langchain_sagemaker.local.models._reader_patterns import (
     CONSEQUENCE_START,
     CURRENCY,
     EXPLANATION_START,
+    UNAMBIGUOUS_REASON_JA,
 )
 from langchain_sagemaker.local.models._reader_question import (
     DURATION,
@@ -101,37 +103,46 @@ def proximity(
     return 1.0 / (1.0 + distance / 3.0)
 
 
-def clause_support(
-    candidate: Candidate, sentence: Sentence, question: Question
-) -> float:
-    """How much less of the question a candidate's own clause holds (<= 0).
+def clause_shares(sentence: Sentence, question: Question) -> list[tuple[int, float]]:
+    """Each clause's end and how much less of the question it holds (<= 0).
 
-    0 in a one-clause sentence; in "a second battery is €79, and a carrying
-    case costs €35", "€79" keeps "second battery" and "€35" only "costs".
-    Clauses break at ";", ", and", ", but", ", while" (not "while living")
-    and before a second predicate ("born in 1931 and moved to ...").
+    Empty for a one-clause sentence. In "a second battery is €79, and a
+    carrying case costs €35", "€79"'s clause keeps "second battery" and
+    "€35"'s only "costs". Clauses break at ";", ", and", ", but", ", while"
+    (not "while living") and before a second predicate ("born in 1931 and
+    moved to ...").
     """
     text = sentence.text
     breaks = [m.start() for m in CLAUSE_BREAK.finditer(text)]
     total = sum(t.weight for t in question.terms)
     if not breaks or not total:
-        return 0.0
+        return []
     # Names say whom the sentence is about, which its clauses share ("Osei was
     # born in 1931 and moved to Lisbon in 1946"); the other words say which
     # fact is asked for.
-    bounds = [0, *breaks, len(text)]
-    index = next(i for i in range(len(bounds) - 1) if candidate.start < bounds[i + 1])
-    low, high = bounds[index], bounds[index + 1]
     found = {
         t: hit for t, hit in term_hits(question, sentence).items() if t.weight < 1.5
     }
     whole = sum(strength * term.weight for term, (strength, _) in found.items())
-    own = sum(
-        strength * term.weight
-        for term, (strength, spans) in found.items()
-        if any(low <= start < high for start, _ in spans)
-    )
-    return (own - whole) / total
+    bounds = [0, *breaks, len(text)]
+    return [
+        (
+            high,
+            sum(
+                strength * term.weight
+                for term, (strength, spans) in found.items()
+                if any(low <= start < high for start, _ in spans)
+            )
+            / total
+            - whole / total,
+        )
+        for low, high in itertools.pairwise(bounds)
+    ]
+
+
+def clause_support(candidate: Candidate, shares: Sequence[tuple[int, float]]) -> float:
+    """The share (see ``clause_shares``) of the clause ``candidate`` starts in."""
+    return next((share for high, share in shares if candidate.start < high), 0.0)
 
 
 def gap_between(text: str, candidate: Candidate, start: int, end: int) -> str:
@@ -218,9 +229,8 @@ def overlaps_question(text: str, question: Question) -> bool:
     return bool(words) and all(w.stem in question_stems for w in words)
 
 
-def shares_a_name(text: str, question: Question) -> bool:
-    """Whether a span holds one of the names the question asks about."""
-    names = {t.key for t in question.terms if t.weight >= 1.5 and not t.cjk}
+def shares_a_name(text: str, names: set[str]) -> bool:
+    """Whether a span holds one of the question's ``names`` (their stems)."""
     return any(w.stem in names for w in split_words(text) if w.text[:1].isupper())
 
 
@@ -240,6 +250,7 @@ def best_candidate(
     text passes ``only``, if given.
     """
     best: tuple[float, int, Candidate] | None = None
+    names = {t.key for t in question.terms if t.weight >= 1.5 and not t.cjk}
     for index, (sentence, match) in enumerate(zip(sentences, matches, strict=True)):
         previous = previous_score(sentences, matches, index)
         base = match.score + 0.3 * previous
@@ -248,7 +259,9 @@ def best_candidate(
         if base <= 0 and question.terms and not lenient:
             continue
         candidates = EXTRACTORS[kind](sentence, question)
-        for candidate in [*candidates, *field_candidates(sentence, question, kind)]:
+        candidates += field_candidates(sentence, question, kind)
+        shares = clause_shares(sentence, question) if candidates else []
+        for candidate in candidates:
             value = sentence.text[candidate.start : candidate.end]
             if only is not None and not only(value):
                 continue
@@ -257,11 +270,11 @@ def best_candidate(
                 + candidate.prior
                 + proximity(candidate, match, question.cjk, sentence.text)
                 + attachment(candidate, sentence, question)
-                + clause_support(candidate, sentence, question)
+                + clause_support(candidate, shares)
             )
             if overlaps_question(value, question):
                 score -= 3.0
-            elif kind == PERSON and shares_a_name(value, question):
+            elif kind == PERSON and shares_a_name(value, names):
                 score -= 1.5  # "Whom did Ferraro defeat?": not "Lucia Ferraro"
             if best is None or score > best[0] + 1e-9:
                 best = (score, index, candidate)
@@ -472,9 +485,6 @@ def nearby_reason(
         if found:
             return index, found[0]
     return None
-
-
-UNAMBIGUOUS_REASON_JA = re.compile("ため|ので")
 
 
 def fallback(question: str) -> str:

@@ -170,22 +170,13 @@ def time_candidates(sentence: Sentence, question: Question) -> list[Candidate]:
 
 RANGE_START = re.compile(r"(?i)\b(?:from|between)\s*$")
 RANGE_END = re.compile(r"(?i)(?:\b(?:to|until|till|and)\s*|[-–—]\s*)$")
-END_QUESTION = re.compile(
-    r"(?i)\b(?:close[sd]?|closing|end(?:s|ed)?|finish(?:es|ed)?|stop(?:s|ped)?"
-    r"|until|till|reopen(?:s|ed)?)\b|几点关门|几点结束|到什么时候|閉まり|終わり|終了|まで"
-)
-START_QUESTION = re.compile(
-    r"(?i)\b(?:opens?|opening|start(?:s|ed)?|begin[s]?|began)\b|几点开门|开始|開き|始まり|開始"
-)
 
 
 def range_ends(
     text: str, candidates: list[Candidate], question: Question
 ) -> list[Candidate]:
     """In "from 10 a.m. to 5 p.m.", "close" asks for the end, "open" the start."""
-    ends = END_QUESTION.search(question.text) is not None
-    starts = START_QUESTION.search(question.text) is not None
-    if ends == starts:
+    if not question.range_part:
         return candidates
     result = list(candidates)
     for index in range(len(result) - 1):
@@ -196,9 +187,9 @@ def range_ends(
             continue
         if joined is None or len(text[first.end : second.start]) > 8:
             continue
-        better, worse = (second, first) if ends else (first, second)
-        result[result.index(better)] = better._replace(prior=better.prior + 1.0)
-        result[result.index(worse)] = worse._replace(prior=worse.prior - 0.5)
+        end = question.range_part == "end"
+        result[index] = first._replace(prior=first.prior + (-0.5 if end else 1.0))
+        result[index + 1] = second._replace(prior=second.prior + (1.0 if end else -0.5))
     return result
 
 
