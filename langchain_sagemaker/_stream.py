@@ -8,7 +8,6 @@ through the same stop filter and chunk assembly.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -107,38 +106,28 @@ class LineIterator(Iterator[bytes]):
 
     def __init__(self, stream: Iterable[Mapping[str, Any]]) -> None:
         self.byte_iterator = iter(stream)
-        self._buffer = bytearray()
-        self._lines: deque[bytes] = deque()
-        self._ended = False
+        self._lines = self._read()
 
     def __iter__(self) -> LineIterator:
         return self
 
     def __next__(self) -> bytes:
-        while not self._lines:
-            if self._ended:
-                raise StopIteration
-            try:
-                event = next(self.byte_iterator)
-            except StopIteration:
-                self._ended = True
-                if self._buffer:
-                    self._lines.append(bytes(self._buffer))
-                    self._buffer.clear()
-                continue
-            part = event.get("PayloadPart") if isinstance(event, Mapping) else None
-            if part:
-                self._split(part.get("Bytes", b""))
-        return self._lines.popleft()
+        return next(self._lines)
 
-    def _split(self, data: bytes) -> None:
-        begin, index = 0, data.find(b"\n")
-        while index != -1:
-            self._buffer += data[begin:index]
-            self._lines.append(bytes(self._buffer))
-            self._buffer.clear()
-            begin, index = index + 1, data.find(b"\n", index + 1)
-        self._buffer += data[begin:]
+    def _read(self) -> Iterator[bytes]:
+        unfinished = bytearray()
+        for event in self.byte_iterator:
+            part = event.get("PayloadPart") if isinstance(event, Mapping) else None
+            if not part:
+                continue
+            *lines, rest = part.get("Bytes", b"").split(b"\n")
+            for line in lines:
+                unfinished += line
+                yield bytes(unfinished)
+                unfinished.clear()
+            unfinished += rest
+        if unfinished:
+            yield bytes(unfinished)
 
 
 class SSEDecoder:
